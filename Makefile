@@ -1,0 +1,31 @@
+# robust: build, test, benchmark. `make test` works on a fresh machine (it installs what it needs).
+SWIFT ?= swift
+APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config
+BIN := .build/release/robust
+
+.PHONY: setup build test test-release bench bench-numpy clean
+
+## setup: install the system packages robust needs (idempotent; apt-get only what is missing).
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "setup: system packages present"; fi
+
+## build: release build of the robust CLI.
+build: setup
+	$(SWIFT) build -c release
+
+## test: the whole test suite. Release mode: the kernels are hundreds of times slower in debug.
+test: setup
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+## bench: kernel throughput on this machine, robust and numpy side by side (see BENCHMARKS.md).
+bench: build
+	scripts/bench.sh
+
+clean:
+	rm -rf .build

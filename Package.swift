@@ -1,0 +1,44 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+/// Micro-kernel targets are compiled for one CPU level each and picked at run time
+/// (see Sources/Kernels/MicroKernel+Selection.swift), so one binary runs everywhere and
+/// uses AVX-512 where the CPU has it. The flags only make sense on x86-64 hosts.
+#if arch(x86_64)
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"])]
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let avx512Flags: [SwiftSetting] = []
+let avx2Flags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "robust",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "robust", targets: ["robust"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
+        .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
+        .target(name: "KernelsAVX2", swiftSettings: avx2Flags),
+        .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
+        .target(name: "TensorCore", dependencies: ["Kernels"]),
+        .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
+
+
+        .target(name: "Harness", dependencies: ["Kernels", "TensorCore", "NN"]),
+        .executableTarget(name: "robust", dependencies: [
+            "Harness",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "_TestSupport", dependencies: ["TensorCore", "NN"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
+    ]
+)

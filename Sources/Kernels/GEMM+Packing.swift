@@ -1,0 +1,57 @@
+/// Packs a `rows x kc` block of op(A), starting at (row, col), into micro-panels of `mr` rows:
+/// `dst[(i / mr) * kc * mr + p * mr + i % mr] = op(A)[row + i, col + p]`, rows past `rows`
+/// zero-padded so the micro-kernel always reads full panels. Transposes are absorbed here.
+@inline(__always)
+func packA(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, row: Int, col: Int,
+           rows: Int, kc: Int, mr: Int, into dst: UnsafeMutablePointer<Float>) {
+    var out = dst
+    var i0 = 0
+    while i0 < rows {
+        let h = min(mr, rows - i0)
+        switch trans {
+        case .n: // op(A)[i, p] = a[i * lda + p]: each panel row is contiguous in memory.
+            for r in 0..<h {
+                let src = a + (row + i0 + r) * lda + col
+                for p in 0..<kc { out[p * mr + r] = src[p] }
+            }
+        case .t: // op(A)[i, p] = a[p * lda + i]: each panel column is contiguous.
+            for p in 0..<kc {
+                let src = a + (col + p) * lda + row + i0
+                let o = out + p * mr
+                for r in 0..<h { o[r] = src[r] }
+            }
+        }
+        if h < mr {
+            for p in 0..<kc { for r in h..<mr { out[p * mr + r] = 0 } }
+        }
+        out += kc * mr
+        i0 += mr
+    }
+}
+
+/// Packs a `kc x cols` slice of op(B), starting at (row, col), into one micro-panel of `nr`
+/// columns: `dst[p * nr + j] = op(B)[row + p, col + j]`, columns past `cols` zero-padded.
+@inline(__always)
+func packB(_ trans: Transpose, b: UnsafePointer<Float>, ldb: Int, row: Int, col: Int,
+           kc: Int, cols: Int, nr: Int, into dst: UnsafeMutablePointer<Float>) {
+    switch trans {
+    case .n: // op(B)[p, j] = b[p * ldb + j]: rows are contiguous.
+        if cols == nr {
+            for p in 0..<kc { (dst + p * nr).update(from: b + (row + p) * ldb + col, count: nr) }
+        } else {
+            for p in 0..<kc {
+                let o = dst + p * nr
+                o.update(from: b + (row + p) * ldb + col, count: cols)
+                (o + cols).update(repeating: 0, count: nr - cols)
+            }
+        }
+    case .t: // op(B)[p, j] = b[j * ldb + p]: columns are contiguous.
+        for j in 0..<cols {
+            let src = b + (col + j) * ldb + row
+            for p in 0..<kc { dst[p * nr + j] = src[p] }
+        }
+        if cols < nr {
+            for p in 0..<kc { (dst + p * nr + cols).update(repeating: 0, count: nr - cols) }
+        }
+    }
+}

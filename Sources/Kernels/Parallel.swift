@@ -1,0 +1,59 @@
+import Dispatch
+
+/// Thread-count policy and a static parallel-for over Dispatch's pool.
+///
+/// Work is split statically (item `i` goes to worker `i % threads`), and no caller ever splits a
+/// reduction across workers, so every result is bit-identical whatever the thread count.
+public enum Parallel {
+    /// Threads used when a call does not say. The CLI sets it from `--threads`; it starts at
+    /// the number of active cores.
+    nonisolated(unsafe) public static var defaultThreads: Int = ProcessInfoCores.active
+
+    /// Runs `body(i)` for every `i` in `0..<count` on at most `threads` workers.
+    /// With one worker, or one item, it runs inline with no dispatch at all.
+    public static func forEach(_ count: Int, threads: Int = defaultThreads, _ body: (Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        if workers == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var i = w
+                while i < count {
+                    body(i)
+                    i += workers
+                }
+            }
+        }
+    }
+
+    /// Splits `0..<count` into `threads` contiguous ranges (the last ones may be empty) and runs
+    /// `body(worker, range)` on each. Used where a worker keeps a private workspace.
+    public static func forEachChunk(_ count: Int, threads: Int = defaultThreads, _ body: (Int, Range<Int>) -> Void) {
+        let workers = max(1, min(threads, count))
+        let per = (count + workers - 1) / workers
+        forEach(workers, threads: workers) { w in
+            let lo = min(count, w * per)
+            let hi = min(count, lo + per)
+            if lo < hi { body(w, lo..<hi) }
+        }
+    }
+}
+
+/// The number of cores the process may use.
+enum ProcessInfoCores {
+    static var active: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return max(1, Int(sysconf(_SC_NPROCESSORS_ONLN)))
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

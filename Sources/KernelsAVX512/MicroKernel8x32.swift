@@ -1,0 +1,84 @@
+/// The AVX-512 SGEMM micro-kernel: C[8x32] := beta*C + alpha * A_panel * B_panel.
+///
+/// This target is compiled with `-march=x86-64-v4`, so `SIMD16<Float>` is one zmm register
+/// and `addingProduct` is one `vfmadd`. 16 accumulators (8 rows x 2 vectors) plus two B
+/// vectors and a broadcast fit in the 32 zmm registers without spilling.
+///
+/// Packed layouts (see Kernels/GEMM+Packing.swift): `a` holds `kc` columns of 8 floats,
+/// `b` holds `kc` rows of 32 floats, 64-byte aligned. C is row-major with row stride `ldc`;
+/// only its top-left `mr x nr` corner is written, and C is never read when beta is 0.
+@inline(never)
+public func sgemmMicroKernelAVX512(
+    _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
+) {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let b0 = pb.load(as: V.self)
+        let b1 = pb.load(fromByteOffset: 64, as: V.self)
+        var av = V(repeating: pa[0])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = V(repeating: pa[1])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = V(repeating: pa[2])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = V(repeating: pa[3])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        av = V(repeating: pa[4])
+        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+        av = V(repeating: pa[5])
+        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        av = V(repeating: pa[6])
+        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
+        av = V(repeating: pa[7])
+        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+        pa += 8
+        pb += 128
+    }
+    if mr == 8 && nr == 32 {
+        let cr = UnsafeMutableRawPointer(c)
+        let rowBytes = ldc * 4
+        store(c00, c01, cr, alpha, beta)
+        store(c10, c11, cr + rowBytes, alpha, beta)
+        store(c20, c21, cr + 2 * rowBytes, alpha, beta)
+        store(c30, c31, cr + 3 * rowBytes, alpha, beta)
+        store(c40, c41, cr + 4 * rowBytes, alpha, beta)
+        store(c50, c51, cr + 5 * rowBytes, alpha, beta)
+        store(c60, c61, cr + 6 * rowBytes, alpha, beta)
+        store(c70, c71, cr + 7 * rowBytes, alpha, beta)
+        return
+    }
+    // Edge tile: spill the accumulators to a local tile, then write the valid corner.
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { t in
+        t[0] = c00; t[1] = c01; t[2] = c10; t[3] = c11; t[4] = c20; t[5] = c21; t[6] = c30; t[7] = c31
+        t[8] = c40; t[9] = c41; t[10] = c50; t[11] = c51; t[12] = c60; t[13] = c61; t[14] = c70; t[15] = c71
+        UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 256) { tile in
+            for i in 0..<mr {
+                let row = c + i * ldc
+                let src = tile + i * 32
+                if beta == 0 {
+                    for j in 0..<nr { row[j] = alpha * src[j] }
+                } else {
+                    for j in 0..<nr { row[j] = alpha * src[j] + beta * row[j] }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func store(_ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ row: UnsafeMutableRawPointer, _ alpha: Float, _ beta: Float) {
+    if beta == 0 {
+        row.storeBytes(of: lo * alpha, as: SIMD16<Float>.self)
+        row.storeBytes(of: hi * alpha, toByteOffset: 64, as: SIMD16<Float>.self)
+    } else {
+        let old0 = row.loadUnaligned(as: SIMD16<Float>.self)
+        let old1 = row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        row.storeBytes(of: (lo * alpha).addingProduct(old0, beta), as: SIMD16<Float>.self)
+        row.storeBytes(of: (hi * alpha).addingProduct(old1, beta), toByteOffset: 64, as: SIMD16<Float>.self)
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Kernels
+
+/// `robust bench`: throughput of the compute core, for BENCHMARKS.md.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure kernel throughput (GFLOP/s, median of repeated runs after a warm-up).",
+        discussion: """
+        Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
+        in the same session: these machines are noisy.
+        """,
+        subcommands: [BenchGEMM.self]
+    )
+}
+
+/// Options every benchmark takes.
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Threads to use (comma-separated list to compare, e.g. 1,2).")
+    var threads: String = "\(Parallel.defaultThreads)"
+
+    @Option(help: "Timed runs per case (the median is reported; at least 5).")
+    var runs: Int = 7
+
+    @Flag(help: "Print one JSON object per line instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard runs >= 5 else { throw ValidationError("--runs must be at least 5 (got \(runs)): a median needs repeats.") }
+        guard !threadCounts.isEmpty else {
+            throw ValidationError("--threads must be positive integers separated by commas (got '\(threads)').")
+        }
+    }
+
+    var threadCounts: [Int] {
+        let parts = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return [] }
+        return parts.compactMap { $0 }
+    }
+}
+
+/// Prints a result as one JSON line.
+func printJSONLine<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) { print(text) }
+}
+
+struct BenchGEMM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "SGEMM GFLOP/s for shapes MxKxN (optionally :nt, :tn, :tt for transposed operands).",
+        discussion: "Example: robust bench gemm --shape 1024x1024x1024 --shape 2048x2048x2048 --threads 1,2 --json"
+    )
+
+    @Option(name: .customLong("shape"), help: "MxKxN, repeatable. C is MxN, the inner dimension K.")
+    var shapes: [String] = ["1024x1024x1024"]
+
+    @OptionGroup var options: BenchOptions
+
+    @Option(help: ArgumentHelp("Override block sizes MC,KC,NC (for tuning).", valueName: "mc,kc,nc"))
+    var blocks: String?
+
+    var context: GEMMContext {
+        var ctx = GEMMContext.default
+        if let parts = blocks?.split(separator: ",").compactMap({ Int($0) }), parts.count == 3 {
+            ctx = GEMMContext(kernel: ctx.kernel, mc: parts[0], kc: parts[1], nc: parts[2])
+        }
+        return ctx
+    }
+
+    func validate() throws {
+        if let blocks, blocks.split(separator: ",").compactMap({ Int($0) }).filter({ $0 > 0 }).count != 3 {
+            throw ValidationError("--blocks must be three positive integers MC,KC,NC (got '\(blocks)').")
+        }
+        for s in shapes where GEMMShape(parsing: s) == nil {
+            throw ValidationError("--shape '\(s)' is not MxKxN with positive integers (e.g. 1024x1024x1024 or 64x288x196:nt).")
+        }
+    }
+
+    func run() throws {
+        if !options.json { print("kernel \(context.kernel.name), blocks mc=\(context.mc) kc=\(context.kc) nc=\(context.nc)") }
+        for text in shapes {
+            let shape = GEMMShape(parsing: text)!
+            for t in options.threadCounts {
+                let r = benchGEMM(shape, threads: t, runs: options.runs, context: context)
+                if options.json { printJSONLine(r) } else {
+                    print(String(format: "%-22@ threads %d  median %7.1f GFLOP/s  (min %.1f, max %.1f)",
+                                 r.shape as NSString, t, r.gflops_median, r.gflops_min, r.gflops_max))
+                }
+            }
+        }
+    }
+}
