@@ -28,9 +28,13 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CPNG", "CJPEG"]),
 
 
-        .target(name: "Harness", dependencies: ["Kernels", "TensorCore", "NN"]),
+        .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN"]),
         .executableTarget(name: "robust", dependencies: [
             "Harness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,5 +44,6 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
     ]
 )

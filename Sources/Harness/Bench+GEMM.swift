@@ -1,4 +1,5 @@
 import Kernels
+import KernelsAVX512
 import TensorCore
 
 /// One GEMM benchmark result (`robust bench gemm --json` prints one per shape).
@@ -61,4 +62,15 @@ public func benchGEMM(_ shape: GEMMShape, threads: Int, runs: Int, context: GEMM
     let s = Summary(times.map { flops / $0 / 1e9 })
     return GEMMBenchResult(shape: shape.description, threads: threads, kernel: context.kernel.name, runs: runs,
                            gflops_median: s.median, gflops_min: s.min, gflops_max: s.max)
+}
+
+/// Measured FP32 peak of one core (GFLOP/s): a register-only FMA loop, median of `runs`.
+/// Nil when the CPU has no AVX-512 (the probe is written for that kernel's registers).
+public func benchPeakGFLOPS(runs: Int) -> Summary? {
+    guard MicroKernel.best.name == MicroKernel.avx512.name else { return nil }
+    let iterations = 20_000_000
+    var sink: Float = 0
+    let times = measure(runs: runs) { sink += fmaPeakProbeAVX512(iterations, 1) }
+    if sink == 42 { print("") } // keep the result alive
+    return Summary(times.map { Double(iterations) * 16 * 32 / $0 / 1e9 })
 }

@@ -161,19 +161,19 @@ func macroKernel(_ kernel: MicroKernel, kc: Int, mc: Int, nc: Int, alpha: Float,
 /// Splitting rows makes every worker pack all of B; splitting columns makes every worker pack
 /// all of A. So split the dimension whose other operand is smaller to copy (rows when
 /// m >= n), unless it has too few panels to go round.
-struct WorkerGrid {
-    let tm: Int, tn: Int, mPanels: Int, nPanels: Int
+public struct WorkerGrid {
+    public let tm: Int, tn: Int, mPanels: Int, nPanels: Int
 
-    init(workers: Int, m: Int, n: Int, mr: Int, nr: Int) {
+    public init(workers: Int, m: Int, n: Int, mr: Int, nr: Int) {
         mPanels = (m + mr - 1) / mr
         nPanels = (n + nr - 1) / nr
         let splitRows = (m >= n && mPanels >= workers) || nPanels < workers
         (tm, tn) = splitRows ? (min(workers, mPanels), 1) : (1, min(workers, nPanels))
     }
 
-    var count: Int { tm * tn }
-    func rowPanels(_ w: Int) -> Range<Int> { Self.share(mPanels, parts: tm, index: w / tn) }
-    func colPanels(_ w: Int) -> Range<Int> { Self.share(nPanels, parts: tn, index: w % tn) }
+    public var count: Int { tm * tn }
+    public func rowPanels(_ w: Int) -> Range<Int> { Self.share(mPanels, parts: tm, index: w / tn) }
+    public func colPanels(_ w: Int) -> Range<Int> { Self.share(nPanels, parts: tn, index: w % tn) }
 
     /// The `index`-th of `parts` near-equal contiguous shares of `0..<total`.
     static func share(_ total: Int, parts: Int, index: Int) -> Range<Int> {

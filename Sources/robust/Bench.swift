@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self]
+        subcommands: [BenchGEMM.self, BenchPeak.self]
     )
 }
 
@@ -91,5 +91,23 @@ struct BenchGEMM: ParsableCommand {
                 }
             }
         }
+    }
+}
+
+struct BenchPeak: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak",
+        abstract: "Measured FP32 peak of one core (register-only FMA loop), the yardstick for GEMM efficiency."
+    )
+
+    @Option(help: "Timed runs (the median is reported).")
+    var runs: Int = 7
+
+    func run() throws {
+        guard let s = benchPeakGFLOPS(runs: max(5, runs)) else {
+            print("peak: no AVX-512 on this CPU; the probe measures the AVX-512 kernel's registers only")
+            return
+        }
+        print(String(format: "peak one core: median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
     }
 }

@@ -1,0 +1,170 @@
+import Kernels
+import XCTest
+import _TestSupport
+
+/// SGEMM against the Double-accumulated reference, judged by a residual bound.
+///
+/// The bound is the classical one for a Float32 dot product (Higham, Accuracy and Stability,
+/// 3.1): |fl(c) - c| <= gamma_k * (|alpha| * sum_p |a_ip| |b_pj| + |beta c_ij|), gamma_k ~ (k + 2) u
+/// with u = 2^-24. We allow twice that. A wrong index or a missed edge is off by O(|a||b|),
+/// far above the bound, so the test cannot pass by accident; rounding alone never exceeds it.
+final class GEMMTests: XCTestCase {
+    struct Case {
+        var m: Int, n: Int, k: Int
+        var ta: Transpose, tb: Transpose
+        var alpha: Float, beta: Float
+        var pad: Int // extra leading-dimension slack
+    }
+
+    /// Runs one case with `context` and checks every element against the bound.
+    func check(_ t: Case, context: GEMMContext, threads: Int = 1, file: StaticString = #filePath, line: UInt = #line) {
+        let (rowsA, colsA) = t.ta == .n ? (t.m, t.k) : (t.k, t.m)
+        let (rowsB, colsB) = t.tb == .n ? (t.k, t.n) : (t.n, t.k)
+        let lda = colsA + t.pad, ldb = colsB + t.pad, ldc = t.n + t.pad
+        let a = randomArray(max(1, rowsA * lda), seed: 1)
+        let b = randomArray(max(1, rowsB * ldb), seed: 2)
+        var c = randomArray(max(1, t.m * ldc), seed: 3)
+        if t.beta == 0 { for i in c.indices { c[i] = .nan } } // beta = 0 must never read C
+        var ref = c
+        var bound = [Double](repeating: 0, count: c.count)
+        for i in 0..<t.m {
+            for j in 0..<t.n {
+                var s = 0.0
+                for p in 0..<t.k {
+                    let av = t.ta == .n ? a[i * lda + p] : a[p * lda + i]
+                    let bv = t.tb == .n ? b[p * ldb + j] : b[j * ldb + p]
+                    s += abs(Double(av) * Double(bv))
+                }
+                let cOld = t.beta == 0 ? 0 : abs(Double(t.beta) * Double(c[i * ldc + j]))
+                bound[i * ldc + j] = 2 * Double(t.k + 2) * 0x1p-24 * (abs(Double(t.alpha)) * s + cOld) + 1e-30
+            }
+        }
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                sgemm(t.ta, t.tb, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: pa.baseAddress!, lda: lda,
+                      b: pb.baseAddress!, ldb: ldb, beta: t.beta, c: pc.baseAddress!, ldc: ldc,
+                      threads: threads, context: context)
+            }
+            ref.withUnsafeMutableBufferPointer { pr in
+                sgemmReference(t.ta, t.tb, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: pa.baseAddress!, lda: lda,
+                               b: pb.baseAddress!, ldb: ldb, beta: t.beta, c: pr.baseAddress!, ldc: ldc)
+            }
+        } }
+        var failures = 0
+        for i in 0..<t.m {
+            for j in 0..<t.n where !(abs(Double(c[i * ldc + j]) - Double(ref[i * ldc + j])) <= bound[i * ldc + j]) {
+                failures += 1
+                if failures == 1 {
+                    XCTFail("\(context.kernel.name) \(t): C[\(i),\(j)] = \(c[i * ldc + j]), reference \(ref[i * ldc + j]), bound \(bound[i * ldc + j])",
+                            file: file, line: line)
+                }
+            }
+            // Padding columns of C (beyond n) must be untouched.
+            for j in t.n..<ldc where !(c[i * ldc + j].isNaN && ref[i * ldc + j].isNaN) && c[i * ldc + j] != ref[i * ldc + j] {
+                XCTFail("\(context.kernel.name) \(t): wrote C[\(i),\(j)] outside the matrix", file: file, line: line)
+                return
+            }
+        }
+    }
+
+    /// Awkward sizes around every block edge, for every kernel this CPU can run.
+    func testAwkwardSizesAllKernelsAllTransposes() {
+        for kernel in MicroKernel.supported {
+            let ctx = GEMMContext.tuned(for: kernel)
+            let mr = kernel.mr, nr = kernel.nr
+            let sizes = Array(Set([1, 2, 7, mr - 1, mr + 1, nr - 1, nr + 1, 257])).sorted()
+            for ta in [Transpose.n, .t] {
+                for tb in [Transpose.n, .t] {
+                    for m in sizes {
+                        for n in [1, nr + 1, 257] {
+                            check(Case(m: m, n: n, k: 7, ta: ta, tb: tb, alpha: 1, beta: 0, pad: 0), context: ctx)
+                        }
+                    }
+                    for n in sizes {
+                        check(Case(m: mr + 1, n: n, k: 2, ta: ta, tb: tb, alpha: 1, beta: 0, pad: 0), context: ctx)
+                    }
+                    for k in [1, 2, 7, ctx.kc + 1, 2 * ctx.kc + 3] {
+                        check(Case(m: 2 * mr + 3, n: nr + 5, k: k, ta: ta, tb: tb, alpha: 1, beta: 0, pad: 0), context: ctx)
+                    }
+                }
+            }
+        }
+    }
+
+    /// alpha and beta (zero, one, other), and leading dimensions larger than the matrix.
+    func testAlphaBetaAndLeadingDimensions() {
+        for kernel in MicroKernel.supported {
+            let ctx = GEMMContext.tuned(for: kernel)
+            for (alpha, beta) in [(Float(1), Float(0)), (1, 1), (-0.5, 2.5), (2, -1)] {
+                for ta in [Transpose.n, .t] {
+                    for tb in [Transpose.n, .t] {
+                        check(Case(m: 37, n: 45, k: 29, ta: ta, tb: tb, alpha: alpha, beta: beta, pad: 5), context: ctx)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tiny blocks force many JC/PC/IC passes, uneven last blocks and the pack-on-the-fly path.
+    func testSmallBlocksExerciseEveryLoop() {
+        for kernel in MicroKernel.supported {
+            var ctx = GEMMContext(kernel: kernel, mc: 2 * kernel.mr, kc: 5, nc: 2 * kernel.nr)
+            ctx.packOnTheFlyMinDepth = 3
+            for ta in [Transpose.n, .t] {
+                for tb in [Transpose.n, .t] {
+                    check(Case(m: 5 * kernel.mr + 3, n: 3 * kernel.nr + 7, k: 23, ta: ta, tb: tb, alpha: 1.5, beta: 0.5, pad: 3),
+                          context: ctx, threads: 2)
+                    check(Case(m: kernel.mr + 1, n: 9 * kernel.nr + 1, k: 17, ta: ta, tb: tb, alpha: 1, beta: 0, pad: 0),
+                          context: ctx, threads: 2)
+                }
+            }
+        }
+    }
+
+    func testZeroDepthScalesC() {
+        var c: [Float] = [1, 2, 3, 4]
+        let a: [Float] = [0], b: [Float] = [0]
+        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 3, c: &c, ldc: 2)
+        XCTAssertEqual(c, [3, 6, 9, 12])
+        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        XCTAssertEqual(c, [0, 0, 0, 0])
+    }
+
+    /// The contract that makes every later result reproducible: 1 and N threads agree bit for bit.
+    func testBitIdenticalAcrossThreadCounts() {
+        for kernel in MicroKernel.supported {
+            var ctx = GEMMContext.tuned(for: kernel)
+            ctx.parallelThreshold = 0
+            for (m, n, k) in [(131, 97, 300), (8, 1000, 9), (300, 40, 70), (1, 1, 1)] {
+                for (ta, tb) in [(Transpose.n, Transpose.n), (.t, .n), (.n, .t), (.t, .t)] {
+                    let a = randomArray(m * k, seed: 11), b = randomArray(k * n, seed: 12)
+                    var outputs: [[Float]] = []
+                    for threads in [1, 2, 3] {
+                        var c = [Float](repeating: 0, count: m * n)
+                        sgemm(ta, tb, m: m, n: n, k: k, a: a, lda: ta == .n ? k : m, b: b, ldb: tb == .n ? n : k,
+                              c: &c, ldc: n, threads: threads, context: ctx)
+                        outputs.append(c)
+                    }
+                    XCTAssertEqual(outputs[0], outputs[1], "\(kernel.name) \(m)x\(k)x\(n) \(ta)\(tb): 1 vs 2 threads")
+                    XCTAssertEqual(outputs[0], outputs[2], "\(kernel.name) \(m)x\(k)x\(n) \(ta)\(tb): 1 vs 3 threads")
+                }
+            }
+        }
+    }
+
+    func testWorkerGridCoversCExactlyOnce() {
+        for (workers, m, n) in [(2, 1024, 1024), (2, 32, 100_352), (3, 17, 5), (2, 1, 1), (4, 128, 128)] {
+            let g = WorkerGrid(workers: workers, m: m, n: n, mr: 8, nr: 32)
+            var covered = [Int](repeating: 0, count: g.mPanels * g.nPanels)
+            for w in 0..<g.count {
+                for r in g.rowPanels(w) { for c in g.colPanels(w) { covered[r * g.nPanels + c] += 1 } }
+            }
+            XCTAssertEqual(Set(covered), [1], "workers \(workers) m \(m) n \(n)")
+        }
+    }
+
+    func testKernelSelectionPicksASupportedKernel() {
+        XCTAssertTrue(MicroKernel.supported.contains { $0.name == MicroKernel.best.name })
+        XCTAssertEqual(MicroKernel.supported.last?.name, MicroKernel.portable.name)
+    }
+}
