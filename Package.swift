@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
+        .target(name: "Models", dependencies: ["NN"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["TensorCore", "NN"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "_TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
     ]
 )

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self, BenchPeak.self]
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchPeak.self]
     )
 }
 
@@ -109,5 +109,42 @@ struct BenchPeak: ParsableCommand {
             return
         }
         print(String(format: "peak one core: median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
+    }
+}
+
+struct BenchConv: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conv",
+        abstract: "Conv2d GFLOP/s: forward, backward to the input, and the weight gradient.",
+        discussion: """
+        A case is N,C,H,W,O,k,s,p: batch, input channels, height, width, output channels, kernel, stride, padding.
+        The default is the zoo CNN's second layer at batch 128. The weight-gradient time is backward with parameter \
+        gradients minus backward without (what an attack never pays).
+        """
+    )
+
+    @Option(name: .customLong("shape"), help: "N,C,H,W,O,k,s,p, repeatable.")
+    var shapes: [String] = ["128,32,14,14,64,3,1,1"]
+
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        for s in shapes where ConvShape(parsing: s) == nil {
+            throw ValidationError("--shape '\(s)' is not N,C,H,W,O,k,s,p with positive sizes and a window that fits (e.g. 128,32,14,14,64,3,1,1).")
+        }
+    }
+
+    func run() throws {
+        for text in shapes {
+            let shape = ConvShape(parsing: text)!
+            for t in options.threadCounts {
+                let r = benchConv(shape, threads: t, runs: options.runs)
+                if options.json { printJSONLine(r) } else {
+                    print(String(format: "conv %@ threads %d  forward %6.1f  backward-input %6.1f  backward-weight %6.1f GFLOP/s (medians)",
+                                 r.shape as NSString, t, r.forward_gflops_median, r.backward_input_gflops_median,
+                                 r.backward_weight_gflops_median))
+                }
+            }
+        }
     }
 }

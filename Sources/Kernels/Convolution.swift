@@ -1,0 +1,209 @@
+/// The geometry of a 2-D sliding window (convolution or pooling) over one `C x H x W` image.
+///
+/// Output size per spatial dimension: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`
+/// (integer division: a window that would hang over the padded edge is dropped, as in PyTorch).
+public struct ConvGeometry: Sendable, Equatable {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
+    public let stride: Int
+    public let padding: Int
+
+    /// A window of `kernelHeight x kernelWidth` moved by `stride`, over an image zero-padded by `padding` on every side.
+    public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) {
+        precondition(channels > 0 && height > 0 && width > 0, "ConvGeometry: bad input size \(channels)x\(height)x\(width)")
+        precondition(kernelHeight > 0 && kernelWidth > 0 && stride > 0 && padding >= 0,
+                     "ConvGeometry: bad window kernel \(kernelHeight)x\(kernelWidth) stride \(stride) padding \(padding)")
+        precondition(height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
+                     "ConvGeometry: kernel \(kernelHeight)x\(kernelWidth) larger than padded input "
+                     + "\(height + 2 * padding)x\(width + 2 * padding)")
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// `OH = (H + 2p - kh) / s + 1`.
+    public var outHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    /// `OW = (W + 2p - kw) / s + 1`.
+    public var outWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Rows of the im2col matrix: `C * kh * kw` (the GEMM depth).
+    public var colRows: Int { channels * kernelHeight * kernelWidth }
+    /// Columns of the im2col matrix: `OH * OW`.
+    public var colColumns: Int { outHeight * outWidth }
+    /// Elements of one input image, `C * H * W`.
+    public var imageCount: Int { channels * height * width }
+    /// True when im2col is the identity (1x1 kernel, stride 1, no padding): the image is its own column matrix.
+    public var im2colIsIdentity: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+
+    /// Output positions `o` whose input coordinate `o * stride - padding + kernelOffset` falls in
+    /// `0..<size`: the part of a window row that reads the image rather than the zero padding.
+    public func validOutputRange(kernelOffset: Int, size: Int, outSize: Int) -> Range<Int> {
+        let first = padding - kernelOffset // smallest o * stride that lands on x = 0
+        let lo = first <= 0 ? 0 : (first + stride - 1) / stride
+        let last = size - 1 + padding - kernelOffset // largest o * stride that lands on x = size - 1
+        let hi = last < 0 ? 0 : min(outSize, last / stride + 1)
+        return lo..<max(lo, hi)
+    }
+}
+
+/// Unfolds one `C x H x W` image into the `[C*kh*kw, OH*OW]` column matrix, zeros where the window hits padding.
+///
+/// Why: a convolution is then one GEMM, `Y[out, OH*OW] = W[out, C*kh*kw] * col`, on the fast kernel.
+/// Row `(c*kh + i)*kw + j`, column `oy*OW + ox` holds `x[c, oy*s - p + i, ox*s - p + j]`.
+public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
+    let oh = g.outHeight, ow = g.outWidth
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for i in 0..<g.kernelHeight {
+            for j in 0..<g.kernelWidth {
+                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * oh * ow
+                // Output columns whose input x = ox*s - p + j lies inside the image; the rest is
+                // padding. Splitting the range removes the per-element branch (3x faster).
+                let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
+                for oy in 0..<oh {
+                    let y = oy * g.stride - g.padding + i
+                    let out = row + oy * ow
+                    if y < 0 || y >= g.height || valid.isEmpty {
+                        out.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    out.update(repeating: 0, count: valid.lowerBound)
+                    let src = plane + y * g.width + valid.lowerBound * g.stride - g.padding + j
+                    if g.stride == 1 {
+                        (out + valid.lowerBound).update(from: src, count: valid.count)
+                    } else {
+                        for t in 0..<valid.count { out[valid.lowerBound + t] = src[t * g.stride] }
+                    }
+                    (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
+                }
+            }
+        }
+    }
+}
+
+/// Folds a `[C*kh*kw, OH*OW]` column matrix back onto one `C x H x W` image, ADDING into it.
+///
+/// The adjoint of `im2col`: where windows overlap their contributions sum, which is exactly the
+/// input gradient of a convolution given `dCol = W^T * dY`. Padding positions are dropped.
+public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, addingInto image: UnsafeMutablePointer<Float>) {
+    let oh = g.outHeight, ow = g.outWidth
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for i in 0..<g.kernelHeight {
+            for j in 0..<g.kernelWidth {
+                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * oh * ow
+                let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
+                if valid.isEmpty { continue }
+                for oy in 0..<oh {
+                    let y = oy * g.stride - g.padding + i
+                    if y < 0 || y >= g.height { continue }
+                    let dst = plane + y * g.width + valid.lowerBound * g.stride - g.padding + j
+                    let src = row + oy * ow + valid.lowerBound
+                    if g.stride == 1 {
+                        for t in 0..<valid.count { dst[t] += src[t] }
+                    } else {
+                        for t in 0..<valid.count { dst[t * g.stride] += src[t] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Naive references (test oracles), accumulating in Double
+
+/// Direct 2-D convolution (cross-correlation, as in PyTorch), the oracle for im2col + GEMM.
+///
+/// x: `[N, C, H, W]`, weight: `[O, C, kh, kw]`, bias: `[O]` or nil -> returns `[N, O, OH, OW]`.
+public func conv2dReference(input x: [Float], weight w: [Float], bias: [Float]?,
+                            batch n: Int, outChannels o: Int, geometry g: ConvGeometry) -> [Float] {
+    precondition(x.count == n * g.imageCount && w.count == o * g.colRows, "conv2dReference: sizes do not match the geometry")
+    let oh = g.outHeight, ow = g.outWidth
+    var y = [Float](repeating: 0, count: n * o * oh * ow)
+    for b in 0..<n {
+        for oc in 0..<o {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var sum = Double(bias?[oc] ?? 0)
+                    for c in 0..<g.channels {
+                        for i in 0..<g.kernelHeight {
+                            for j in 0..<g.kernelWidth {
+                                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
+                                if iy < 0 || iy >= g.height || ix < 0 || ix >= g.width { continue }
+                                let xv = x[((b * g.channels + c) * g.height + iy) * g.width + ix]
+                                let wv = w[((oc * g.channels + c) * g.kernelHeight + i) * g.kernelWidth + j]
+                                sum += Double(xv) * Double(wv)
+                            }
+                        }
+                    }
+                    y[((b * o + oc) * oh + oy) * ow + ox] = Float(sum)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// Direct input gradient of a convolution: `dX[b,c,iy,ix] = sum dY[b,oc,oy,ox] * W[oc,c,i,j]` over windows covering the pixel.
+///
+/// dY: `[N, O, OH, OW]`, weight: `[O, C, kh, kw]` -> returns dX `[N, C, H, W]`.
+public func conv2dInputGradientReference(outputGradient dY: [Float], weight w: [Float],
+                                         batch n: Int, outChannels o: Int, geometry g: ConvGeometry) -> [Float] {
+    let oh = g.outHeight, ow = g.outWidth
+    var dX = [Double](repeating: 0, count: n * g.imageCount)
+    for b in 0..<n {
+        for oc in 0..<o {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let d = Double(dY[((b * o + oc) * oh + oy) * ow + ox])
+                    for c in 0..<g.channels {
+                        for i in 0..<g.kernelHeight {
+                            for j in 0..<g.kernelWidth {
+                                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
+                                if iy < 0 || iy >= g.height || ix < 0 || ix >= g.width { continue }
+                                dX[((b * g.channels + c) * g.height + iy) * g.width + ix] +=
+                                    d * Double(w[((oc * g.channels + c) * g.kernelHeight + i) * g.kernelWidth + j])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return dX.map { Float($0) }
+}
+
+/// Direct weight gradient of a convolution: `dW[oc,c,i,j] = sum over b, oy, ox of dY[b,oc,oy,ox] * x[b,c,iy,ix]`.
+///
+/// dY: `[N, O, OH, OW]`, x: `[N, C, H, W]` -> returns dW `[O, C, kh, kw]`.
+public func conv2dWeightGradientReference(outputGradient dY: [Float], input x: [Float],
+                                          batch n: Int, outChannels o: Int, geometry g: ConvGeometry) -> [Float] {
+    let oh = g.outHeight, ow = g.outWidth
+    var dW = [Double](repeating: 0, count: o * g.colRows)
+    for b in 0..<n {
+        for oc in 0..<o {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let d = Double(dY[((b * o + oc) * oh + oy) * ow + ox])
+                    for c in 0..<g.channels {
+                        for i in 0..<g.kernelHeight {
+                            for j in 0..<g.kernelWidth {
+                                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
+                                if iy < 0 || iy >= g.height || ix < 0 || ix >= g.width { continue }
+                                dW[((oc * g.channels + c) * g.kernelHeight + i) * g.kernelWidth + j] +=
+                                    d * Double(x[((b * g.channels + c) * g.height + iy) * g.width + ix])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return dW.map { Float($0) }
+}

@@ -1,0 +1,136 @@
+import Kernels
+
+/// Batch normalisation over `[N, C, H, W]` per channel, as PyTorch's `nn.BatchNorm2d`.
+///
+/// Training: normalise with the batch mean and biased variance (over N, H, W), and update
+/// `running_mean`/`running_var` with momentum 0.1, the variance unbiased (`* M / (M - 1)`,
+/// `M = N*H*W`), and count `num_batches_tracked`, exactly as PyTorch so checkpoints round-trip.
+/// Inference: normalise with the running statistics. `y = weight * (x - mean) / sqrt(var + eps) + bias`.
+public final class BatchNorm2d: Layer {
+    public let numFeatures: Int
+    public let eps: Float
+    public let momentum: Float
+    /// gamma, `[C]`, starts at 1.
+    public let weight: Parameter
+    /// beta, `[C]`, starts at 0.
+    public let bias: Parameter
+    /// Buffer `[C]`, starts at 0.
+    public let runningMean: Parameter
+    /// Buffer `[C]`, starts at 1.
+    public let runningVar: Parameter
+    /// Buffer, a scalar (shape `[]`): training steps taken. PyTorch stores it as int64.
+    public let numBatchesTracked: Parameter
+    public var isTraining = false
+
+    // Forward cache: the normalised input and 1/sqrt(var + eps) per channel.
+    private var xHat: Tensor?
+    private var invStd: [Float] = []
+
+    /// A batch norm over `numFeatures` channels, with PyTorch's defaults.
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
+        precondition(numFeatures > 0, "BatchNorm2d: bad number of features \(numFeatures)")
+        self.numFeatures = numFeatures
+        self.eps = eps
+        self.momentum = momentum
+        weight = Parameter("weight", Tensor(shape: [numFeatures], repeating: 1))
+        bias = Parameter("bias", Tensor(shape: [numFeatures]))
+        runningMean = Parameter("running_mean", Tensor(shape: [numFeatures]), kind: .buffer)
+        runningVar = Parameter("running_var", Tensor(shape: [numFeatures], repeating: 1), kind: .buffer)
+        numBatchesTracked = Parameter("num_batches_tracked", Tensor(shape: []), kind: .buffer)
+    }
+
+    public var ownParameters: [Parameter] { [weight, bias, runningMean, runningVar, numBatchesTracked] }
+
+    // x: [N, C, H, W] -> y: [N, C, H, W]; per channel c over M = N*H*W values
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4 && x.shape[1] == numFeatures,
+                     "BatchNorm2d: expected input with \(numFeatures) channels, got shape \(x.shape)")
+        let n = x.shape[0], c = numFeatures, hw = x.shape[2] * x.shape[3], m = n * hw
+        precondition(!isTraining || m > 1, "BatchNorm2d: training needs more than one value per channel, got shape \(x.shape)")
+        var mean = [Float](repeating: 0, count: c)
+        var variance = [Float](repeating: 0, count: c)
+        if isTraining {
+            // One channel per task, summed in a fixed order (in Double): independent of threads.
+            mean.withUnsafeMutableBufferPointer { mp in
+            variance.withUnsafeMutableBufferPointer { vp in
+            x.withUnsafePointer { xp in
+                Parallel.forEach(c) { ch in
+                    var sum = 0.0
+                    for b in 0..<n { for p in 0..<hw { sum += Double(xp[(b * c + ch) * hw + p]) } }
+                    let mu = sum / Double(m)
+                    var sq = 0.0
+                    for b in 0..<n { for p in 0..<hw { let d = Double(xp[(b * c + ch) * hw + p]) - mu; sq += d * d } }
+                    mp[ch] = Float(mu)
+                    vp[ch] = Float(sq / Double(m))
+                }
+            }}}
+            let unbias = Float(m) / Float(m - 1)
+            for ch in 0..<c {
+                runningMean.value.storage[ch] = (1 - momentum) * runningMean.value.storage[ch] + momentum * mean[ch]
+                runningVar.value.storage[ch] = (1 - momentum) * runningVar.value.storage[ch] + momentum * variance[ch] * unbias
+            }
+            numBatchesTracked.value.storage[0] += 1
+        } else {
+            mean = runningMean.value.storage
+            variance = runningVar.value.storage
+        }
+        let invStd = variance.map { 1 / ($0 + eps).squareRoot() }
+        var xHat = x
+        var y = x
+        for b in 0..<n {
+            for ch in 0..<c {
+                let mu = mean[ch], s = invStd[ch], g = weight.value.storage[ch], beta = bias.value.storage[ch]
+                for p in (b * c + ch) * hw..<(b * c + ch + 1) * hw {
+                    let h = (x.storage[p] - mu) * s
+                    xHat.storage[p] = h
+                    y.storage[p] = g * h + beta
+                }
+            }
+        }
+        self.xHat = xHat
+        self.invStd = invStd
+        return y
+    }
+
+    // dY: [N, C, H, W] -> dX: [N, C, H, W]
+    // Training (mean and var depend on x): dX = invStd/M * (M*dXhat - sum(dXhat) - xHat * sum(dXhat*xHat)),
+    // dXhat = dY*weight. Inference (constants): dX = dY * weight * invStd.
+    // When asked: dWeight += sum(dY * xHat), dBias += sum(dY), per channel.
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+        guard let xHat else { preconditionFailure("BatchNorm2d: backward called before forward") }
+        dY.expectShape(xHat.shape, "BatchNorm2d.backward dY")
+        let n = xHat.shape[0], c = numFeatures, hw = xHat.shape[2] * xHat.shape[3], m = n * hw
+        var sumDY = [Double](repeating: 0, count: c)
+        var sumDYxHat = [Double](repeating: 0, count: c)
+        for b in 0..<n {
+            for ch in 0..<c {
+                for p in (b * c + ch) * hw..<(b * c + ch + 1) * hw {
+                    sumDY[ch] += Double(dY.storage[p])
+                    sumDYxHat[ch] += Double(dY.storage[p]) * Double(xHat.storage[p])
+                }
+            }
+        }
+        var dX = dY
+        for b in 0..<n {
+            for ch in 0..<c {
+                let g = weight.value.storage[ch], s = invStd[ch]
+                let range = (b * c + ch) * hw..<(b * c + ch + 1) * hw
+                if isTraining {
+                    let meanDY = Float(sumDY[ch] / Double(m)), meanDYxHat = Float(sumDYxHat[ch] / Double(m))
+                    for p in range {
+                        dX.storage[p] = g * s * (dY.storage[p] - meanDY - xHat.storage[p] * meanDYxHat)
+                    }
+                } else {
+                    for p in range { dX.storage[p] = dY.storage[p] * g * s }
+                }
+            }
+        }
+        if accumulateParameterGradients {
+            for ch in 0..<c {
+                weight.grad.storage[ch] += Float(sumDYxHat[ch])
+                bias.grad.storage[ch] += Float(sumDY[ch])
+            }
+        }
+        return dX
+    }
+}

@@ -1,0 +1,176 @@
+import Kernels
+
+/// 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d`), NCHW, weight `[out, in, kh, kw]`.
+///
+/// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`.
+/// Implemented as im2col + the shared GEMM, one image per task: batch-level parallelism keeps
+/// each GEMM on one thread, which beats splitting a small GEMM, and makes every result
+/// independent of the thread count.
+public final class Conv2d: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
+    public let stride: Int
+    public let padding: Int
+    /// `[out, in, kh, kw]`.
+    public let weight: Parameter
+    /// `[out]`, or nil for a convolution without bias (the usual choice before BatchNorm).
+    public let bias: Parameter?
+    public var isTraining = false
+    private var input: Tensor?
+
+    /// Images per weight-gradient partial sum. A constant, not the thread count, so the order
+    /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
+    static let weightGradientChunk = 8
+
+    /// A convolution with PyTorch's default initialisation (Kaiming-uniform with a = sqrt(5)):
+    /// weight and bias uniform in `[-1/sqrt(fanIn), 1/sqrt(fanIn)]`, `fanIn = in * kh * kw`,
+    /// drawn from `SplitMix64(seed:)` so a model is reproducible from its seed.
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: Int = 1, padding: Int = 0,
+                bias: Bool = true, seed: UInt64) {
+        precondition(inChannels > 0 && outChannels > 0 && kernelSize.0 > 0 && kernelSize.1 > 0 && stride > 0 && padding >= 0,
+                     "Conv2d: bad configuration in \(inChannels) out \(outChannels) kernel \(kernelSize) stride \(stride) padding \(padding)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        kernelHeight = kernelSize.0
+        kernelWidth = kernelSize.1
+        self.stride = stride
+        self.padding = padding
+        var rng = SplitMix64(seed: seed)
+        let bound = 1 / Float(inChannels * kernelHeight * kernelWidth).squareRoot()
+        weight = Parameter("weight", uniformTensor([outChannels, inChannels, kernelHeight, kernelWidth], bound: bound, rng: &rng))
+        self.bias = bias ? Parameter("bias", uniformTensor([outChannels], bound: bound, rng: &rng)) : nil
+    }
+
+    /// A convolution with a square `kernelSize x kernelSize` window.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            bias: Bool = true, seed: UInt64) {
+        self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: stride, padding: padding,
+                  bias: bias, seed: seed)
+    }
+
+    public var ownParameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// The window geometry for an input of shape `[N, C, H, W]`, checked against this layer.
+    private func geometry(_ shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == 4 && shape[1] == inChannels,
+                     "Conv2d: expected input with \(inChannels) channels, got shape \(shape)")
+        precondition(shape[2] + 2 * padding >= kernelHeight && shape[3] + 2 * padding >= kernelWidth,
+                     "Conv2d: kernel \(kernelHeight)x\(kernelWidth) with padding \(padding) does not fit input of shape \(shape)")
+        return ConvGeometry(channels: inChannels, height: shape[2], width: shape[3], kernelHeight: kernelHeight,
+                            kernelWidth: kernelWidth, stride: stride, padding: padding)
+    }
+
+    // x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] -> y: [N, O, OH, OW]
+    // Per image: col = im2col(x_i) [C*kh*kw, OH*OW]; y_i = W [O, C*kh*kw] * col (+ b).
+    public func forward(_ x: Tensor) -> Tensor {
+        let g = geometry(x.shape)
+        let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
+        var y = Tensor(shape: [n, o, g.outHeight, g.outWidth])
+        x.withUnsafePointer { xp in
+        weight.value.withUnsafePointer { wp in
+        y.withUnsafeMutablePointer { yp in
+            Parallel.forEach(n) { i in
+                let yi = yp + i * o * spatial
+                let xi = xp + i * g.imageCount
+                if g.im2colIsIdentity {
+                    sgemm(.n, .n, m: o, n: spatial, k: k, a: wp, lda: k, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                } else {
+                    WorkspacePool.shared.with(k * spatial) { col in
+                        im2col(xi, g, into: col)
+                        sgemm(.n, .n, m: o, n: spatial, k: k, a: wp, lda: k, b: col, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                    }
+                }
+                if let bias {
+                    for oc in 0..<o {
+                        let b = bias.value.storage[oc]
+                        let row = yi + oc * spatial
+                        for p in 0..<spatial { row[p] += b }
+                    }
+                }
+            }
+        }}}
+        input = x
+        return y
+    }
+
+    // dY: [N, O, OH, OW] -> dX: [N, C, H, W]
+    // dX_i = col2im(W^T * dY_i); when asked, dW += sum_i dY_i * im2col(x_i)^T, db += sum over N, OH, OW of dY.
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+        guard let x = input else { preconditionFailure("Conv2d: backward called before forward") }
+        let g = geometry(x.shape)
+        let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
+        dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
+        var dX = Tensor(shape: x.shape)
+        dY.withUnsafePointer { dyp in
+        weight.value.withUnsafePointer { wp in
+        dX.withUnsafeMutablePointer { dxp in
+            Parallel.forEach(n) { i in
+                let dyi = dyp + i * o * spatial
+                let dxi = dxp + i * g.imageCount
+                if g.im2colIsIdentity {
+                    sgemm(.t, .n, m: k, n: spatial, k: o, a: wp, lda: k, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
+                } else {
+                    WorkspacePool.shared.with(k * spatial) { dCol in
+                        sgemm(.t, .n, m: k, n: spatial, k: o, a: wp, lda: k, b: dyi, ldb: spatial, c: dCol, ldc: spatial, threads: 1)
+                        col2im(dCol, g, addingInto: dxi)
+                    }
+                }
+            }
+        }}}
+        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        return dX
+    }
+
+    /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.
+    /// Fixed chunks of images each sum into a private partial; partials are added in chunk order.
+    private func accumulateGradients(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry) {
+        let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
+        let chunk = Conv2d.weightGradientChunk
+        let chunks = (n + chunk - 1) / chunk
+        let partialCount = o * k + o  // dW then db
+        WorkspacePool.shared.with(chunks * partialCount) { partials in
+            x.withUnsafePointer { xp in
+            dY.withUnsafePointer { dyp in
+                Parallel.forEach(chunks) { c in
+                    let dW = partials + c * partialCount
+                    let dB = dW + o * k
+                    dB.update(repeating: 0, count: o)
+                    let images = c * chunk..<min(n, (c + 1) * chunk)
+                    WorkspacePool.shared.with(g.im2colIsIdentity ? 1 : k * spatial) { colBuffer in
+                        for i in images {
+                            let dyi = dyp + i * o * spatial
+                            let xi = xp + i * g.imageCount
+                            var col = UnsafePointer(xi)
+                            if !g.im2colIsIdentity {
+                                im2col(xi, g, into: colBuffer)
+                                col = UnsafePointer(colBuffer)
+                            }
+                            sgemm(.n, .t, m: o, n: k, k: spatial, a: dyi, lda: spatial, b: col, ldb: spatial,
+                                  beta: i == images.lowerBound ? 0 : 1, c: dW, ldc: k, threads: 1)
+                            for oc in 0..<o {
+                                let row = dyi + oc * spatial
+                                var s: Float = 0
+                                for p in 0..<spatial { s += row[p] }
+                                dB[oc] += s
+                            }
+                        }
+                    }
+                }
+            }}
+            for c in 0..<chunks {
+                let dW = partials + c * partialCount
+                weight.grad.withUnsafeMutablePointer { gp in
+                    for j in 0..<o * k { gp[j] += dW[j] }
+                }
+                if let bias {
+                    let dB = dW + o * k
+                    bias.grad.withUnsafeMutablePointer { gp in
+                        for j in 0..<o { gp[j] += dB[j] }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A ResNet basic block's skeleton: `y = relu(main(x) + shortcut(x))`, shortcut identity or a projection.
+///
+/// Why a container: the sum needs both branches to see the same x, and backward must send the
+/// same gradient into both and add their dX. The shortcut is a projection (1x1 strided conv +
+/// BatchNorm, named `downsample` in torchvision) when the main branch changes shape.
+public final class Residual: Layer {
+    /// The main branch (conv-bn-relu-conv-bn in a basic block).
+    public let main: any Layer
+    /// The projection shortcut, or nil for identity.
+    public let shortcut: (any Layer)?
+    private let mainName: String?
+    private let shortcutName: String
+    private let activation = ReLU()
+
+    public var isTraining = false {
+        didSet {
+            main.isTraining = isTraining
+            shortcut?.isTraining = isTraining
+        }
+    }
+
+    /// `mainName: nil` lists the main branch's children directly under the block, so a
+    /// `Sequential(named: [("conv1", ...), ("bn1", ...), ...])` yields torchvision's `conv1.weight`;
+    /// the shortcut is listed under `shortcutName` (torchvision: `downsample`).
+    public init(main: any Layer, shortcut: (any Layer)? = nil, mainName: String? = nil, shortcutName: String = "downsample") {
+        self.main = main
+        self.shortcut = shortcut
+        self.mainName = mainName
+        self.shortcutName = shortcutName
+        main.isTraining = isTraining
+        shortcut?.isTraining = isTraining
+    }
+
+    public var ownParameters: [Parameter] { mainName == nil ? main.ownParameters : [] }
+
+    public var children: [(name: String, layer: any Layer)] {
+        var out = mainName.map { [(name: $0, layer: main)] } ?? main.children
+        if let shortcut { out.append((name: shortcutName, layer: shortcut)) }
+        return out
+    }
+
+    // x: [N, C, H, W] -> y = relu(main(x) + shortcut(x)), main and shortcut outputs of equal shape
+    public func forward(_ x: Tensor) -> Tensor {
+        var sum = main.forward(x)
+        let skip = shortcut?.forward(x) ?? x
+        precondition(sum.shape == skip.shape,
+                     "Residual: main branch gives shape \(sum.shape) but shortcut gives \(skip.shape) for input \(x.shape)")
+        for i in 0..<sum.count { sum.storage[i] += skip.storage[i] }
+        return activation.forward(sum)
+    }
+
+    // dY -> dSum = dY * relu'(sum); dX = main.backward(dSum) + shortcut.backward(dSum) (or dSum for identity)
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+        let dSum = activation.backward(dY, accumulateParameterGradients: accumulateParameterGradients)
+        var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients)
+        let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients) ?? dSum
+        precondition(dX.shape == dSkip.shape, "Residual.backward: branch gradients \(dX.shape) and \(dSkip.shape) differ")
+        for i in 0..<dX.count { dX.storage[i] += dSkip.storage[i] }
+        return dX
+    }
+}

@@ -1,0 +1,47 @@
+/// A chain of layers applied in order, as PyTorch's `nn.Sequential`.
+///
+/// Children are named by index (`0`, `1`, ...) like PyTorch, or by the names given, so
+/// `state_dict` keys match the equivalent PyTorch module. Setting `isTraining` sets it on every child.
+public final class Sequential: Layer {
+    /// The layers, applied first to last.
+    public let layers: [any Layer]
+    private let names: [String]
+
+    public var isTraining = false {
+        didSet { for layer in layers { layer.isTraining = isTraining } }
+    }
+
+    /// Layers named `0`, `1`, ... in order.
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        names = layers.indices.map(String.init)
+        for layer in layers { layer.isTraining = isTraining }
+    }
+
+    /// Layers named `0`, `1`, ... in order.
+    public convenience init(_ layers: any Layer...) {
+        self.init(layers)
+    }
+
+    /// Layers with explicit names (e.g. `conv1`, `bn1`), as an `OrderedDict` in PyTorch.
+    public init(named: [(String, any Layer)]) {
+        precondition(Set(named.map(\.0)).count == named.count, "Sequential: duplicate child names \(named.map(\.0))")
+        layers = named.map(\.1)
+        names = named.map(\.0)
+        for layer in layers { layer.isTraining = isTraining }
+    }
+
+    public var children: [(name: String, layer: any Layer)] {
+        zip(names, layers).map { (name: $0, layer: $1) }
+    }
+
+    // x -> layers[last](...layers[0](x))
+    public func forward(_ x: Tensor) -> Tensor {
+        layers.reduce(x) { $1.forward($0) }
+    }
+
+    // dY -> dX through the layers in reverse order
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+        layers.reversed().reduce(dY) { $1.backward($0, accumulateParameterGradients: accumulateParameterGradients) }
+    }
+}

@@ -1,0 +1,119 @@
+import Kernels
+import NN
+import XCTest
+import _TestSupport
+
+/// Conv2d (im2col + GEMM) against the naive direct convolution, and its gradients against central differences.
+final class Conv2dTests: XCTestCase {
+    struct Config: CustomStringConvertible {
+        var batch: Int, channels: Int, height: Int, width: Int, out: Int, kernel: Int, stride: Int, padding: Int, bias: Bool
+        var description: String {
+            "N\(batch) C\(channels) \(height)x\(width) -> \(out), k\(kernel) s\(stride) p\(padding) bias \(bias)"
+        }
+    }
+
+    /// Kernels 1/3/5 x stride 1/2 x padding 0/1/2 on a non-square 7x9 input, batch 1 and 3, with and without bias.
+    var configs: [Config] {
+        var out: [Config] = []
+        var i = 0
+        for kernel in [1, 3, 5] {
+            for stride in [1, 2] {
+                for padding in [0, 1, 2] {
+                    out.append(Config(batch: i % 2 == 0 ? 1 : 3, channels: 2, height: 7, width: 9, out: 3,
+                                      kernel: kernel, stride: stride, padding: padding, bias: i % 3 != 0))
+                    i += 1
+                }
+            }
+        }
+        return out
+    }
+
+    func geometry(_ c: Config) -> ConvGeometry {
+        ConvGeometry(channels: c.channels, height: c.height, width: c.width, kernelHeight: c.kernel,
+                     kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
+    }
+
+    func testForwardMatchesDirectConvolution() {
+        for (i, c) in configs.enumerated() {
+            let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, seed: UInt64(i))
+            let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(100 + i))
+            let y = conv.forward(x)
+            let g = geometry(c)
+            let expected = conv2dReference(input: x.storage, weight: conv.weight.value.storage, bias: conv.bias?.value.storage,
+                                           batch: c.batch, outChannels: c.out, geometry: g)
+            assertClose(y, Tensor(shape: [c.batch, c.out, g.outHeight, g.outWidth], storage: expected), "\(c)")
+        }
+    }
+
+    func testGradientsMatchDirectReferences() {
+        for (i, c) in configs.enumerated() {
+            let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, seed: UInt64(i))
+            let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(200 + i))
+            let y = conv.forward(x)
+            let dY = randomTensor(y.shape, seed: UInt64(300 + i))
+            let dX = conv.backward(dY, accumulateParameterGradients: true)
+            let g = geometry(c)
+            let dXRef = conv2dInputGradientReference(outputGradient: dY.storage, weight: conv.weight.value.storage,
+                                                     batch: c.batch, outChannels: c.out, geometry: g)
+            let dWRef = conv2dWeightGradientReference(outputGradient: dY.storage, input: x.storage,
+                                                      batch: c.batch, outChannels: c.out, geometry: g)
+            assertClose(dX, Tensor(shape: x.shape, storage: dXRef), "dX \(c)")
+            assertClose(conv.weight.grad, Tensor(shape: conv.weight.value.shape, storage: dWRef), "dW \(c)")
+            if let bias = conv.bias {
+                var dB = [Float](repeating: 0, count: c.out)
+                let spatial = g.outHeight * g.outWidth
+                for b in 0..<c.batch {
+                    for o in 0..<c.out { for p in 0..<spatial { dB[o] += dY.storage[(b * c.out + o) * spatial + p] } }
+                }
+                assertClose(bias.grad.storage, dB, "db \(c)")
+            }
+        }
+    }
+
+    /// More than one weight-gradient chunk (8 images): partials must add up to the whole.
+    func testWeightGradientOverSeveralChunks() {
+        let conv = Conv2d(2, 4, kernelSize: 3, stride: 1, padding: 1, seed: 5)
+        let x = randomTensor([19, 2, 5, 6], seed: 6)
+        let dY = randomTensor(conv.forward(x).shape, seed: 7)
+        _ = conv.backward(dY, accumulateParameterGradients: true)
+        let g = ConvGeometry(channels: 2, height: 5, width: 6, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let dWRef = conv2dWeightGradientReference(outputGradient: dY.storage, input: x.storage, batch: 19, outChannels: 4, geometry: g)
+        assertClose(conv.weight.grad.storage, dWRef)
+    }
+
+    /// Gradients accumulate: two backward passes give twice the gradient.
+    func testParameterGradientsAccumulate() {
+        let conv = Conv2d(2, 3, kernelSize: 3, padding: 1, seed: 8)
+        let x = randomTensor([2, 2, 4, 5], seed: 9)
+        let dY = randomTensor(conv.forward(x).shape, seed: 10)
+        _ = conv.backward(dY, accumulateParameterGradients: true)
+        let once = conv.weight.grad
+        _ = conv.backward(dY, accumulateParameterGradients: true)
+        assertClose(conv.weight.grad.storage, once.storage.map { 2 * $0 })
+    }
+
+    func testCentralDifferences() {
+        let cases: [(Config, UInt64)] = [
+            (Config(batch: 1, channels: 2, height: 5, width: 6, out: 3, kernel: 3, stride: 1, padding: 1, bias: true), 1),
+            (Config(batch: 3, channels: 2, height: 6, width: 5, out: 2, kernel: 3, stride: 2, padding: 0, bias: false), 2),
+            (Config(batch: 1, channels: 1, height: 6, width: 7, out: 2, kernel: 5, stride: 2, padding: 2, bias: true), 3),
+            (Config(batch: 3, channels: 3, height: 3, width: 4, out: 2, kernel: 1, stride: 1, padding: 0, bias: true), 4),
+            (Config(batch: 1, channels: 2, height: 4, width: 5, out: 2, kernel: 1, stride: 2, padding: 1, bias: false), 5),
+        ]
+        for (c, seed) in cases {
+            let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, seed: seed)
+            checkGradients(of: conv, input: randomTensor([c.batch, c.channels, c.height, c.width], seed: 50 + seed))
+        }
+    }
+
+    func testNonSquareKernel() {
+        let conv = Conv2d(2, 3, kernelSize: (3, 2), stride: 1, padding: 1, seed: 11)
+        let x = randomTensor([2, 2, 5, 4], seed: 12)
+        let y = conv.forward(x)
+        let g = ConvGeometry(channels: 2, height: 5, width: 4, kernelHeight: 3, kernelWidth: 2, stride: 1, padding: 1)
+        XCTAssertEqual(y.shape, [2, 3, 5, 5])
+        assertClose(y.storage, conv2dReference(input: x.storage, weight: conv.weight.value.storage, bias: conv.bias?.value.storage,
+                                               batch: 2, outChannels: 3, geometry: g))
+        checkGradients(of: conv, input: x)
+    }
+}
