@@ -74,3 +74,17 @@ public func benchPeakGFLOPS(runs: Int) -> Summary? {
     if sink == 42 { print("") } // keep the result alive
     return Summary(times.map { Double(iterations) * 16 * 32 / $0 / 1e9 })
 }
+
+/// The micro-kernel's own throughput (GFLOP/s, one core) with both panels resident in L1:
+/// the ceiling for the blocked GEMM, so the gap to it is what blocking and packing cost.
+public func benchMicroKernelGFLOPS(_ kernel: MicroKernel = .best, kc: Int = 256, runs: Int) -> Summary {
+    let a = AlignedBuffer(count: kc * kernel.mr), b = AlignedBuffer(count: kc * kernel.nr)
+    let c = AlignedBuffer(count: kernel.mr * kernel.nr)
+    a.pointer.update(repeating: 1e-3, count: a.count)
+    b.pointer.update(repeating: 1e-3, count: b.count)
+    let calls = 100_000_000 / (kc * kernel.mr)
+    let times = measure(runs: runs) {
+        for _ in 0..<calls { kernel.run(kc, 1, a.pointer, b.pointer, 0, c.pointer, kernel.nr, kernel.mr, kernel.nr) }
+    }
+    return Summary(times.map { Double(calls * kc * kernel.mr * kernel.nr * 2) / $0 / 1e9 })
+}

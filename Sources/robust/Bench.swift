@@ -104,11 +104,14 @@ struct BenchPeak: ParsableCommand {
     var runs: Int = 7
 
     func run() throws {
-        guard let s = benchPeakGFLOPS(runs: max(5, runs)) else {
-            print("peak: no AVX-512 on this CPU; the probe measures the AVX-512 kernel's registers only")
-            return
+        if let s = benchPeakGFLOPS(runs: max(5, runs)) {
+            print(String(format: "peak one core (register-only FMA loop): median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
+        } else {
+            print("peak: no AVX-512 on this CPU; the FMA probe is written for AVX-512 registers")
         }
-        print(String(format: "peak one core: median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
+        let k = benchMicroKernelGFLOPS(runs: max(5, runs))
+        print(String(format: "micro-kernel %@ with panels in L1: median %.1f GFLOP/s (min %.1f, max %.1f)",
+                     MicroKernel.best.name as NSString, k.median, k.min, k.max))
     }
 }
 
