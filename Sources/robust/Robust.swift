@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Harness
 
 /// The `robust` command: adversarial-robustness evaluation for image classifiers.
 @main
@@ -6,7 +8,34 @@ struct Robust: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "robust",
         abstract: "Measure, report and gate how well an image classifier holds up under adversarial attack.",
-        version: "0.1.0",
+        discussion: """
+        Exit codes: 0 success, 1 a gate failed, 2 a usage error (bad flag, unknown name), \
+        3 bad input data (missing or corrupt file, shape mismatch).
+        """,
+        version: toolVersion,
         subcommands: [Bench.self]
     )
+
+    /// Parses and runs a subcommand, mapping every error to one stderr line and the project's
+    /// exit codes (ArgumentParser alone would use 64 for usage errors and print a stack of help).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = robustExitCode(for: error)
+            if code == 0 {
+                exit(withError: error) // --help, --version: ArgumentParser prints them
+            }
+            let message = error is ToolError ? "\(error)" : message(for: error) + " (see --help)"
+            FileHandle.standardError.write(Data(("robust: " + message.trimmingCharacters(in: .whitespacesAndNewlines) + "\n").utf8))
+            Foundation.exit(code)
+        }
+    }
+
+    /// 2 for anything ArgumentParser rejects, the error's own code for ours.
+    static func robustExitCode(for error: Error) -> Int32 {
+        if let tool = error as? ToolError { return tool.exitCode }
+        return exitCode(for: error).rawValue == 0 ? 0 : 2
+    }
 }

@@ -1,0 +1,29 @@
+/// The version written into results, model cards and `robust --version`.
+public let toolVersion = "0.1.0"
+
+/// An error the CLI reports as one line with a fixed exit code (see ARCHITECTURE.md).
+///
+/// Library errors (a corrupt IDX file, a bad checkpoint) are wrapped into `.badInput` by the
+/// command that met them, so every failure a user can cause ends in exit 2 or 3, never a trap.
+public enum ToolError: Error, CustomStringConvertible, Equatable {
+    /// A bad flag value or an unknown name: exit 2.
+    case usage(String)
+    /// A missing or corrupt file, a shape mismatch: exit 3.
+    case badInput(String)
+    /// A CI gate's requirement failed: exit 1.
+    case gateFailed(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .gateFailed: return 1
+        case .usage: return 2
+        case .badInput: return 3
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .usage(let s), .badInput(let s), .gateFailed(let s): return s
+        }
+    }
+}
