@@ -49,12 +49,12 @@ func packB(_ trans: Transpose, b: UnsafePointer<Float>, ldb: Int, row: Int, col:
             }
         }
     case .t: // op(B)[p, j] = b[j * ldb + p]: columns are contiguous.
-        for j in 0..<cols {
-            let src = b + (col + j) * ldb + row
-            for p in 0..<kc { dst[p * nr + j] = src[p] }
-        }
-        if cols < nr {
-            for p in 0..<kc { (dst + p * nr + cols).update(repeating: 0, count: nr - cols) }
+        // k outer: contiguous writes, `cols` sequential read streams (as in packA).
+        let src = b + col * ldb + row
+        for p in 0..<kc {
+            let o = dst + p &* nr
+            for j in 0..<cols { o[j] = src[j &* ldb &+ p] }
+            if cols < nr { (o + cols).update(repeating: 0, count: nr - cols) }
         }
     }
 }
