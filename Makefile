@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config
 BIN := .build/release/robust
 
-.PHONY: setup build test test-release bench bench-numpy clean
+.PHONY: setup build test bench models clean
 
 ## setup: install the system packages robust needs (idempotent; apt-get only what is missing).
 setup:
@@ -26,6 +26,13 @@ test: setup
 ## bench: kernel throughput on this machine, robust and numpy side by side (see BENCHMARKS.md).
 bench: build
 	scripts/bench.sh
+
+## models: retrain the shipped Fashion-MNIST checkpoints with their recorded recipes (seeded, reproducible).
+TRAIN := $(BIN) train --dataset fashion-mnist --optimizer sgd --momentum 0.9 --nesterov --weight-decay 5e-4 --schedule cosine --seed 1
+models: build
+	$(TRAIN) --model mlp --epochs 15 --lr 0.05 --batch-size 128 --out models/mlp-fmnist
+	$(TRAIN) --model cnn --epochs 15 --lr 0.05 --batch-size 128 --out models/cnn-fmnist
+	$(TRAIN) --model resnet-lite --epochs 10 --lr 0.1 --batch-size 128 --out models/resnet-lite-fmnist
 
 clean:
 	rm -rf .build

@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
@@ -28,16 +29,16 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
-        .target(name: "Models", dependencies: ["NN"]),
+        .target(name: "Models", dependencies: ["NN", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CPNG", "CJPEG"]),
 
 
-        .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN"]),
+        .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models"]),
         .executableTarget(name: "robust", dependencies: [
-            "Harness",
+            "Harness", "Models", "NN", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -47,5 +48,6 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "_TestSupport"]),
     ]
 )

@@ -57,30 +57,45 @@ public struct ConvGeometry: Sendable, Equatable {
 /// Why: a convolution is then one GEMM, `Y[out, OH*OW] = W[out, C*kh*kw] * col`, on the fast kernel.
 /// Row `(c*kh + i)*kw + j`, column `oy*OW + ox` holds `x[c, oy*s - p + i, ox*s - p + j]`.
 public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
-    let oh = g.outHeight, ow = g.outWidth
+    im2col(image, g, columns: 0..<g.colColumns, into: col, ld: g.colColumns)
+}
+
+/// `im2col` restricted to the output positions `columns` (flattened `oy * OW + ox`), written as a
+/// `[C*kh*kw, columns.count]` matrix with row stride `ld`.
+///
+/// Why chunks: a whole image's column matrix is 9x the image and falls out of L2 before the GEMM
+/// reads it back; a chunk of a few hundred positions is written and read while it is still in cache.
+public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, columns: Range<Int>,
+                   into col: UnsafeMutablePointer<Float>, ld: Int) {
+    let ow = g.outWidth
     for c in 0..<g.channels {
         let plane = image + c * g.height * g.width
         for i in 0..<g.kernelHeight {
             for j in 0..<g.kernelWidth {
-                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * oh * ow
+                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * ld - columns.lowerBound
                 // Output columns whose input x = ox*s - p + j lies inside the image; the rest is
-                // padding. Splitting the range removes the per-element branch (3x faster).
+                // padding. Splitting the range removes the per-element branch.
                 let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
-                for oy in 0..<oh {
+                var p = columns.lowerBound
+                while p < columns.upperBound {
+                    let oy = p / ow, ox0 = p - oy * ow
+                    let ox1 = min(ow, ox0 + columns.upperBound - p)
+                    let out = row + (p - ox0) // out[ox] is position (oy, ox)
                     let y = oy * g.stride - g.padding + i
-                    let out = row + oy * ow
-                    if y < 0 || y >= g.height || valid.isEmpty {
-                        out.update(repeating: 0, count: ow)
-                        continue
-                    }
-                    out.update(repeating: 0, count: valid.lowerBound)
-                    let src = plane + y * g.width + valid.lowerBound * g.stride - g.padding + j
-                    if g.stride == 1 {
-                        (out + valid.lowerBound).update(from: src, count: valid.count)
+                    let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
+                    if y < 0 || y >= g.height || lo >= hi {
+                        for t in ox0..<ox1 { out[t] = 0 }
                     } else {
-                        for t in 0..<valid.count { out[valid.lowerBound + t] = src[t * g.stride] }
+                        for t in ox0..<lo { out[t] = 0 }
+                        let src = plane + (y * g.width + lo * g.stride - g.padding + j)
+                        if g.stride == 1 {
+                            copyFloats(out + lo, src, hi - lo)
+                        } else {
+                            for t in 0..<(hi - lo) { out[lo + t] = src[t * g.stride] }
+                        }
+                        for t in hi..<ox1 { out[t] = 0 }
                     }
-                    (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
+                    p += ox1 - ox0
                 }
             }
         }
@@ -92,24 +107,35 @@ public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: U
 /// The adjoint of `im2col`: where windows overlap their contributions sum, which is exactly the
 /// input gradient of a convolution given `dCol = W^T * dY`. Padding positions are dropped.
 public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, addingInto image: UnsafeMutablePointer<Float>) {
-    let oh = g.outHeight, ow = g.outWidth
+    col2im(col, g, columns: 0..<g.colColumns, ld: g.colColumns, addingInto: image)
+}
+
+/// `col2im` for the output positions `columns` of a `[C*kh*kw, columns.count]` chunk with row stride `ld`.
+public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, columns: Range<Int>, ld: Int,
+                   addingInto image: UnsafeMutablePointer<Float>) {
+    let ow = g.outWidth
     for c in 0..<g.channels {
         let plane = image + c * g.height * g.width
         for i in 0..<g.kernelHeight {
             for j in 0..<g.kernelWidth {
-                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * oh * ow
+                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * ld - columns.lowerBound
                 let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
-                if valid.isEmpty { continue }
-                for oy in 0..<oh {
+                var p = columns.lowerBound
+                while p < columns.upperBound {
+                    let oy = p / ow, ox0 = p - oy * ow
+                    let ox1 = min(ow, ox0 + columns.upperBound - p)
                     let y = oy * g.stride - g.padding + i
-                    if y < 0 || y >= g.height { continue }
-                    let dst = plane + y * g.width + valid.lowerBound * g.stride - g.padding + j
-                    let src = row + oy * ow + valid.lowerBound
-                    if g.stride == 1 {
-                        for t in 0..<valid.count { dst[t] += src[t] }
-                    } else {
-                        for t in 0..<valid.count { dst[t * g.stride] += src[t] }
+                    let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
+                    if y >= 0 && y < g.height && lo < hi {
+                        let src = row + (p - ox0)
+                        let dst = plane + (y * g.width + lo * g.stride - g.padding + j)
+                        if g.stride == 1 {
+                            for t in 0..<(hi - lo) { dst[t] += src[lo + t] }
+                        } else {
+                            for t in 0..<(hi - lo) { dst[t * g.stride] += src[lo + t] }
+                        }
                     }
+                    p += ox1 - ox0
                 }
             }
         }

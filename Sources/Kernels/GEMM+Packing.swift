@@ -39,14 +39,10 @@ func packB(_ trans: Transpose, b: UnsafePointer<Float>, ldb: Int, row: Int, col:
            kc: Int, cols: Int, nr: Int, into dst: UnsafeMutablePointer<Float>) {
     switch trans {
     case .n: // op(B)[p, j] = b[p * ldb + j]: rows are contiguous.
-        if cols == nr {
-            for p in 0..<kc { (dst + p * nr).update(from: b + (row + p) * ldb + col, count: nr) }
-        } else {
-            for p in 0..<kc {
-                let o = dst + p * nr
-                o.update(from: b + (row + p) * ldb + col, count: cols)
-                (o + cols).update(repeating: 0, count: nr - cols)
-            }
+        for p in 0..<kc {
+            let o = dst + p &* nr
+            copyFloats(o, b + ((row + p) &* ldb &+ col), cols)
+            for j in cols..<nr { o[j] = 0 }
         }
     case .t: // op(B)[p, j] = b[j * ldb + p]: columns are contiguous.
         // k outer: contiguous writes, `cols` sequential read streams (as in packA).

@@ -24,6 +24,16 @@ public final class Conv2d: Layer {
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
     static let weightGradientChunk = 8
 
+    /// Output positions per im2col chunk; nil picks them so a chunk is about 256 KiB (it stays in
+    /// L2 between im2col and the GEMM). Tests set small values to exercise chunk edges. The
+    /// chunking changes the order of the weight-gradient sum, never its dependence on threads.
+    public var im2colChunkColumns: Int?
+
+    func columnChunk(k: Int, spatial: Int) -> Int {
+        if let im2colChunkColumns { return max(1, min(spatial, im2colChunkColumns)) }
+        return min(spatial, max(32, (65_536 / max(1, k)) / 32 * 32))
+    }
+
     /// A convolution with PyTorch's default initialisation (Kaiming-uniform with a = sqrt(5)):
     /// weight and bias uniform in `[-1/sqrt(fanIn), 1/sqrt(fanIn)]`, `fanIn = in * kh * kw`,
     /// drawn from `SplitMix64(seed:)` so a model is reproducible from its seed.
@@ -77,9 +87,15 @@ public final class Conv2d: Layer {
                 if g.im2colIsIdentity {
                     sgemm(.n, .n, m: o, n: spatial, k: k, a: wp, lda: k, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
                 } else {
-                    WorkspacePool.shared.with(k * spatial) { col in
-                        im2col(xi, g, into: col)
-                        sgemm(.n, .n, m: o, n: spatial, k: k, a: wp, lda: k, b: col, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                    let chunk = columnChunk(k: k, spatial: spatial)
+                    WorkspacePool.shared.with(k * chunk) { col in
+                        var j0 = 0
+                        while j0 < spatial {
+                            let w = min(chunk, spatial - j0)
+                            im2col(xi, g, columns: j0..<(j0 + w), into: col, ld: w)
+                            sgemm(.n, .n, m: o, n: w, k: k, a: wp, lda: k, b: col, ldb: w, c: yi + j0, ldc: spatial, threads: 1)
+                            j0 += w
+                        }
                     }
                 }
                 if let bias {
@@ -112,9 +128,15 @@ public final class Conv2d: Layer {
                 if g.im2colIsIdentity {
                     sgemm(.t, .n, m: k, n: spatial, k: o, a: wp, lda: k, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
                 } else {
-                    WorkspacePool.shared.with(k * spatial) { dCol in
-                        sgemm(.t, .n, m: k, n: spatial, k: o, a: wp, lda: k, b: dyi, ldb: spatial, c: dCol, ldc: spatial, threads: 1)
-                        col2im(dCol, g, addingInto: dxi)
+                    let chunk = columnChunk(k: k, spatial: spatial)
+                    WorkspacePool.shared.with(k * chunk) { dCol in
+                        var j0 = 0
+                        while j0 < spatial {
+                            let w = min(chunk, spatial - j0)
+                            sgemm(.t, .n, m: k, n: w, k: o, a: wp, lda: k, b: dyi + j0, ldb: spatial, c: dCol, ldc: w, threads: 1)
+                            col2im(dCol, g, columns: j0..<(j0 + w), ld: w, addingInto: dxi)
+                            j0 += w
+                        }
                     }
                 }
             }
@@ -138,17 +160,27 @@ public final class Conv2d: Layer {
                     let dB = dW + o * k
                     dB.update(repeating: 0, count: o)
                     let images = c * chunk..<min(n, (c + 1) * chunk)
-                    WorkspacePool.shared.with(g.im2colIsIdentity ? 1 : k * spatial) { colBuffer in
+                    let chunkColumns = g.im2colIsIdentity ? spatial : columnChunk(k: k, spatial: spatial)
+                    WorkspacePool.shared.with(g.im2colIsIdentity ? 1 : k * chunkColumns) { colBuffer in
                         for i in images {
                             let dyi = dyp + i * o * spatial
                             let xi = xp + i * g.imageCount
-                            var col = UnsafePointer(xi)
-                            if !g.im2colIsIdentity {
-                                im2col(xi, g, into: colBuffer)
-                                col = UnsafePointer(colBuffer)
+                            var j0 = 0
+                            while j0 < spatial {
+                                let w = min(chunkColumns, spatial - j0)
+                                var col = UnsafePointer(xi)
+                                var ldCol = spatial
+                                if !g.im2colIsIdentity {
+                                    im2col(xi, g, columns: j0..<(j0 + w), into: colBuffer, ld: w)
+                                    col = UnsafePointer(colBuffer)
+                                    ldCol = w
+                                } else {
+                                    col += j0
+                                }
+                                sgemm(.n, .t, m: o, n: k, k: w, a: dyi + j0, lda: spatial, b: col, ldb: ldCol,
+                                      beta: i == images.lowerBound && j0 == 0 ? 0 : 1, c: dW, ldc: k, threads: 1)
+                                j0 += w
                             }
-                            sgemm(.n, .t, m: o, n: k, k: spatial, a: dyi, lda: spatial, b: col, ldb: spatial,
-                                  beta: i == images.lowerBound ? 0 : 1, c: dW, ldc: k, threads: 1)
                             for oc in 0..<o {
                                 let row = dyi + oc * spatial
                                 var s: Float = 0

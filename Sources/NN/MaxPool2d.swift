@@ -36,6 +36,27 @@ public final class MaxPool2d: Layer {
         argmax.withUnsafeMutableBufferPointer { ap in
             Parallel.forEach(planes) { plane in
                 let src = xp + plane * h * w
+                if padding == 0 {
+                    // Every window lies inside the image: no bounds checks (the common 2x2 case).
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            let corner = oy * stride * w + ox * stride
+                            var best = src[corner]
+                            var at = corner
+                            for i in 0..<kernelSize {
+                                let row = corner + i * w
+                                for j in 0..<kernelSize where src[row + j] > best {
+                                    best = src[row + j]
+                                    at = row + j
+                                }
+                            }
+                            let o = (plane * oh + oy) * ow + ox
+                            yp[o] = best
+                            ap[o] = Int32(at)
+                        }
+                    }
+                    return
+                }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         var best = -Float.infinity
@@ -70,12 +91,17 @@ public final class MaxPool2d: Layer {
         precondition(dY.rank == 4 && dY.shape[0] == shape[0] && dY.shape[1] == shape[1] && dY.count == argmax.count,
                      "MaxPool2d.backward: dY shape \(dY.shape) does not match the output of input \(shape)")
         var dX = Tensor(shape: shape)
-        for plane in 0..<planes {
-            for o in 0..<outPlane {
-                let k = plane * outPlane + o
-                dX.storage[plane * hw + Int(argmax[k])] += dY.storage[k]
+        dY.withUnsafePointer { dyp in
+        dX.withUnsafeMutablePointer { dxp in
+        argmax.withUnsafeBufferPointer { ap in
+            Parallel.forEach(planes) { plane in
+                let out = dxp + plane * hw
+                for o in 0..<outPlane {
+                    let k = plane * outPlane + o
+                    out[Int(ap[k])] += dyp[k]
+                }
             }
-        }
+        }}}
         return dX
     }
 }

@@ -25,7 +25,7 @@ public final class Normalize: Layer {
         var y = x
         for plane in 0..<x.shape[0] * c {
             let m = mean[plane % c], inv = 1 / std[plane % c]
-            for p in plane * hw..<(plane + 1) * hw { y.storage[p] = (y.storage[p] - m) * inv }
+            y.withUnsafeMutablePointer { yp in for p in plane * hw..<(plane + 1) * hw { yp[p] = (yp[p] - m) * inv } }
         }
         inputShape = x.shape
         return y
@@ -39,7 +39,7 @@ public final class Normalize: Layer {
         var dX = dY
         for plane in 0..<shape[0] * c {
             let inv = 1 / std[plane % c]
-            for p in plane * hw..<(plane + 1) * hw { dX.storage[p] *= inv }
+            dX.withUnsafeMutablePointer { dp in for p in plane * hw..<(plane + 1) * hw { dp[p] *= inv } }
         }
         return dX
     }

@@ -11,7 +11,12 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         input = x
         var y = x
-        for i in 0..<y.count where y.storage[i] < 0 { y.storage[i] = 0 }
+        let n = y.count
+        // Through a raw pointer: indexing `storage` in the loop would pay a uniqueness check per
+        // element and block vectorisation (this loop was 13 % of a CNN training step).
+        y.withUnsafeMutablePointer { p in
+            for i in 0..<n { p[i] = max(p[i], 0) }
+        }
         return y
     }
 
@@ -20,7 +25,12 @@ public final class ReLU: Layer {
         guard let x = input else { preconditionFailure("ReLU: backward called before forward") }
         dY.expectShape(x.shape, "ReLU.backward dY")
         var dX = dY
-        for i in 0..<dX.count where !(x.storage[i] > 0) { dX.storage[i] = 0 }
+        let n = dX.count
+        x.withUnsafePointer { xp in
+            dX.withUnsafeMutablePointer { p in
+                for i in 0..<n { p[i] = xp[i] > 0 ? p[i] : 0 }
+            }
+        }
         return dX
     }
 }

@@ -45,7 +45,8 @@ public final class Residual: Layer {
         let skip = shortcut?.forward(x) ?? x
         precondition(sum.shape == skip.shape,
                      "Residual: main branch gives shape \(sum.shape) but shortcut gives \(skip.shape) for input \(x.shape)")
-        for i in 0..<sum.count { sum.storage[i] += skip.storage[i] }
+        let count = sum.count
+        skip.withUnsafePointer { sp in sum.withUnsafeMutablePointer { p in for i in 0..<count { p[i] += sp[i] } } }
         return activation.forward(sum)
     }
 
@@ -55,7 +56,8 @@ public final class Residual: Layer {
         var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients)
         let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients) ?? dSum
         precondition(dX.shape == dSkip.shape, "Residual.backward: branch gradients \(dX.shape) and \(dSkip.shape) differ")
-        for i in 0..<dX.count { dX.storage[i] += dSkip.storage[i] }
+        let count = dX.count
+        dSkip.withUnsafePointer { sp in dX.withUnsafeMutablePointer { p in for i in 0..<count { p[i] += sp[i] } } }
         return dX
     }
 }

@@ -33,21 +33,30 @@ final class Conv2dTests: XCTestCase {
                      kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
     }
 
+    /// im2col chunk sizes to test: automatic (one chunk at these sizes), and small ones whose
+    /// edges fall mid-row, so chunked im2col/col2im and the chunked dW sum are exercised.
+    let chunkings: [Int?] = [nil, 5, 13]
+
     func testForwardMatchesDirectConvolution() {
+        for chunk in chunkings {
         for (i, c) in configs.enumerated() {
             let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, seed: UInt64(i))
+            conv.im2colChunkColumns = chunk
             let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(100 + i))
             let y = conv.forward(x)
             let g = geometry(c)
             let expected = conv2dReference(input: x.storage, weight: conv.weight.value.storage, bias: conv.bias?.value.storage,
                                            batch: c.batch, outChannels: c.out, geometry: g)
-            assertClose(y, Tensor(shape: [c.batch, c.out, g.outHeight, g.outWidth], storage: expected), "\(c)")
+            assertClose(y, Tensor(shape: [c.batch, c.out, g.outHeight, g.outWidth], storage: expected), "\(c) chunk \(String(describing: chunk))")
+        }
         }
     }
 
     func testGradientsMatchDirectReferences() {
+        for chunk in chunkings {
         for (i, c) in configs.enumerated() {
             let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias, seed: UInt64(i))
+            conv.im2colChunkColumns = chunk
             let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(200 + i))
             let y = conv.forward(x)
             let dY = randomTensor(y.shape, seed: UInt64(300 + i))
@@ -67,6 +76,7 @@ final class Conv2dTests: XCTestCase {
                 }
                 assertClose(bias.grad.storage, dB, "db \(c)")
             }
+        }
         }
     }
 

@@ -1,0 +1,61 @@
+import Datasets
+import Foundation
+import Models
+import NN
+
+/// What `robust train` asks for: an architecture, data, a recipe and where to write the result.
+public struct TrainRequest: Sendable {
+    public var architecture: String
+    public var dataset: String
+    public var dataDirectory: String?
+    public var samples: Int?
+    public var config: TrainConfig
+    /// Output path without extension: writes `<out>.safetensors` and `<out>.json`.
+    public var out: String
+
+    public init(architecture: String, dataset: String, dataDirectory: String?, samples: Int?, config: TrainConfig, out: String) {
+        (self.architecture, self.dataset, self.dataDirectory, self.samples, self.config, self.out) =
+            (architecture, dataset, dataDirectory, samples, config, out)
+    }
+}
+
+/// Trains a fresh zoo model, measures it on the whole test split, and writes the checkpoint
+/// with a model card that records the recipe, the seed and the clean test accuracy.
+public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)? = nil) throws -> (ModelCard, TrainReport) {
+    let trainSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .train)
+    let testSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
+    let trainIndices = try DatasetCatalog.select(trainSet, samples: request.samples, indicesFile: nil)
+    let testIndices = Array(0..<testSet.count)
+    let model: Model
+    do {
+        model = try Model(architecture: request.architecture, dataset: request.dataset,
+                          inputShape: InputShape(channels: trainSet.channels, height: trainSet.height, width: trainSet.width),
+                          classNames: trainSet.classNames, seed: request.config.seed)
+    } catch let error as ModelError {
+        throw ToolError.usage("\(error)")
+    }
+    let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
+                       evalIndices: testIndices, config: request.config, progress: progress)
+    let accuracy = report.epochs.last?.evalAccuracy
+    var recipe: [String: RecipeValue] = [
+        "epochs": .number(Double(request.config.epochs)),
+        "batch_size": .number(Double(request.config.batchSize)),
+        "seed": .number(Double(request.config.seed)),
+        "threads": .number(Double(request.config.threads)),
+        "weight_decay": .number(Double(request.config.weightDecay)),
+        "train_samples": .number(Double(trainIndices.count)),
+        "seconds": .number((report.seconds * 10).rounded() / 10),
+    ]
+    if let config = String(data: (try? JSONEncoder().encode(request.config)) ?? Data(), encoding: .utf8) {
+        recipe["config"] = .string(config)
+    }
+    let path = request.out.hasSuffix(".safetensors") ? request.out : request.out + ".safetensors"
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    do {
+        let card = try model.save(to: path, trainingRecipe: recipe, cleanTestAccuracy: accuracy, toolVersion: toolVersion)
+        return (card, report)
+    } catch {
+        throw ToolError.badInput("\(error)")
+    }
+}
