@@ -63,6 +63,64 @@ public func sgemm(
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA == .n ? k : m), "sgemm: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(transA))")
+    gemmDriver(.raw(transA, a, lda), transB, m: m, n: n, k: k, alpha: alpha, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+               threads: threads, context: context)
+}
+
+/// SGEMM with an A packed beforehand (`PackedA`): `C := alpha * op(A) * op(B) + beta * C`.
+///
+/// For a GEMM whose A is reused across many calls, such as a convolution's weights applied to
+/// each image of a batch: the per-call packing of A is skipped. Same contract and bit-identical
+/// results as `sgemm` with the A the pack was made from, provided `context` is the same.
+public func sgemm(
+    packedA: PackedA, _ transB: Transpose, n: Int,
+    alpha: Float = 1,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    threads: Int = Parallel.defaultThreads,
+    context: GEMMContext = .default
+) {
+    precondition(packedA.kernelName == context.kernel.name && packedA.kcEven == KPartition(k: packedA.k, kc: context.kc).kc,
+                 "sgemm: A was packed for kernel \(packedA.kernelName), not for \(context.kernel.name) with kc \(context.kc)")
+    gemmDriver(.packed(packedA), transB, m: packedA.m, n: n, k: packedA.k, alpha: alpha, b: b, ldb: ldb, beta: beta,
+               c: c, ldc: ldc, threads: threads, context: context)
+}
+
+/// Where the driver gets A blocks from: packed now from memory, or from a `PackedA`.
+enum OperandA {
+    case raw(Transpose, UnsafePointer<Float>, Int)
+    case packed(PackedA)
+
+    /// The packed `rows x kc` block of op(A) at (`row`, `pc`); `row` is a multiple of MR.
+    @inline(__always)
+    func block(row: Int, rows: Int, pc: Int, kc: Int, mr: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        switch self {
+        case .raw(let trans, let a, let lda):
+            packA(trans, a: a, lda: lda, row: row, col: pc, rows: rows, kc: kc, mr: mr, into: scratch)
+            return UnsafePointer(scratch)
+        case .packed(let packed):
+            return packed.block(row: row, pc: pc, kc: kc)
+        }
+    }
+}
+
+/// How k is cut into passes: near-equal (288 = 144 + 144, not 256 + 32: a short pass wastes a
+/// C update), at most `kc` deep.
+struct KPartition {
+    let kc: Int
+    init(k: Int, kc maxDepth: Int) {
+        let passes = max(1, (k + maxDepth - 1) / maxDepth)
+        kc = max(1, (k + passes - 1) / passes)
+    }
+}
+
+/// The Goto/BLIS loops shared by both `sgemm` entry points (see `sgemm` for the contract).
+func gemmDriver(
+    _ operandA: OperandA, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+    threads: Int, context: GEMMContext
+) {
     precondition(ldb >= max(1, transB == .n ? n : k), "sgemm: ldb=\(ldb) too small for op(B) \(k)x\(n) (trans \(transB))")
     precondition(ldc >= max(1, n), "sgemm: ldc=\(ldc) too small for C \(m)x\(n)")
     if m == 0 || n == 0 { return }
@@ -74,9 +132,7 @@ public func sgemm(
     let mr = ctx.kernel.mr, nr = ctx.kernel.nr
     let workers = m * n * k < ctx.parallelThreshold ? 1 : max(1, threads)
     let grid = WorkerGrid(workers: workers, m: m, n: n, mr: mr, nr: nr)
-    // Split k into near-equal passes (288 = 144 + 144, not 256 + 32: a short pass wastes a C update).
-    let kPasses = (k + ctx.kc - 1) / ctx.kc
-    let kcEven = (k + kPasses - 1) / kPasses
+    let kcEven = KPartition(k: k, kc: ctx.kc).kc
     // Keep the packed B block's size, not its width: a shallow k (a 3x3 conv on few channels)
     // gets proportionally wider blocks and fewer passes over C.
     let ncWide = max(ctx.nc, (ctx.kc * ctx.nc / kcEven) / nr * nr)
@@ -91,7 +147,7 @@ public func sgemm(
         let colStart = grid.colPanels(w).lowerBound * nr
         if rowStart >= rowEnd || colStart >= colEnd { return }
         WorkspacePool.shared.with(kcEven * ncWide) { packedB in
-        WorkspacePool.shared.with(ctx.mc * kcEven) { packedA in
+        WorkspacePool.shared.with(ctx.mc * kcEven) { scratchA in
             var jc = colStart
             while jc < colEnd {
                 let nc = min(ncWide, colEnd - jc)
@@ -104,11 +160,11 @@ public func sgemm(
                         // Short C (all rows in one A block): pack A once, then pack each B
                         // micro-panel just before its column of tiles, while it is hot in L1.
                         // B is touched once instead of packed to L3 and read back.
-                        packA(transA, a: a, lda: lda, row: rowStart, col: pc, rows: rowEnd - rowStart, kc: kc, mr: mr, into: packedA)
+                        let blockA = operandA.block(row: rowStart, rows: rowEnd - rowStart, pc: pc, kc: kc, mr: mr, scratch: scratchA)
                         for p in 0..<nPanels {
                             let width = min(nr, nc - p * nr)
                             packB(transB, b: b, ldb: ldb, row: pc, col: jc + p * nr, kc: kc, cols: width, nr: nr, into: packedB)
-                            macroKernel(ctx.kernel, kc: kc, mc: rowEnd - rowStart, nc: width, alpha: alpha, packedA: packedA,
+                            macroKernel(ctx.kernel, kc: kc, mc: rowEnd - rowStart, nc: width, alpha: alpha, packedA: blockA,
                                         packedB: packedB, beta: betaNow, c: c + rowStart * ldc + jc + p * nr, ldc: ldc)
                         }
                         pc += kc
@@ -121,8 +177,8 @@ public func sgemm(
                     var ic = rowStart
                     while ic < rowEnd {
                         let mc = min(ctx.mc, rowEnd - ic)
-                        packA(transA, a: a, lda: lda, row: ic, col: pc, rows: mc, kc: kc, mr: mr, into: packedA)
-                        macroKernel(ctx.kernel, kc: kc, mc: mc, nc: nc, alpha: alpha, packedA: packedA,
+                        let blockA = operandA.block(row: ic, rows: mc, pc: pc, kc: kc, mr: mr, scratch: scratchA)
+                        macroKernel(ctx.kernel, kc: kc, mc: mc, nc: nc, alpha: alpha, packedA: blockA,
                                     packedB: packedB, beta: betaNow, c: c + ic * ldc + jc, ldc: ldc)
                         ic += mc
                     }
@@ -135,11 +191,48 @@ public func sgemm(
     }
 }
 
+/// op(A) packed once into the micro-kernel's layout, to be reused by many `sgemm(packedA:...)` calls.
+///
+/// Why: a convolution multiplies the same weights with every image's column matrix, and packing
+/// them again per image cost up to a third of the micro-kernel's time. Layout: for each k pass
+/// (see `KPartition`), all MR-row micro-panels of that pass, so any block that starts on a
+/// micro-panel boundary is one pointer.
+public final class PackedA: @unchecked Sendable {
+    public let m: Int
+    public let k: Int
+    let mr: Int
+    let kcEven: Int
+    let kernelName: String
+    private let panels: Int
+    private let buffer: AlignedBuffer
+
+    public init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, context: GEMMContext = .default) {
+        precondition(m >= 0 && k >= 0, "PackedA: negative size m=\(m) k=\(k)")
+        precondition(lda >= max(1, trans == .n ? k : m), "PackedA: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(trans))")
+        (self.m, self.k, mr, kernelName) = (m, k, context.kernel.mr, context.kernel.name)
+        kcEven = KPartition(k: k, kc: context.kc).kc
+        panels = (m + mr - 1) / mr
+        buffer = AlignedBuffer(count: max(1, panels * mr * k))
+        var pc = 0, pass = 0
+        while pc < k {
+            let kc = min(kcEven, k - pc)
+            packA(trans, a: a, lda: lda, row: 0, col: pc, rows: m, kc: kc, mr: mr, into: buffer.pointer + pass * panels * mr * kcEven)
+            pc += kc
+            pass += 1
+        }
+    }
+
+    @inline(__always)
+    func block(row: Int, pc: Int, kc: Int) -> UnsafePointer<Float> {
+        UnsafePointer(buffer.pointer + (pc / kcEven) * panels * mr * kcEven + (row / mr) * kc * mr)
+    }
+}
+
 /// The two inner loops (JR over B micro-panels, IR over A micro-panels) around the micro-kernel.
 /// The B micro-panel stays in L1 while the A block streams from L2.
 @inline(__always)
 func macroKernel(_ kernel: MicroKernel, kc: Int, mc: Int, nc: Int, alpha: Float,
-                 packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+                 packedA: UnsafePointer<Float>, packedB: UnsafeMutablePointer<Float>,
                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     let mr = kernel.mr, nr = kernel.nr
     var j = 0
@@ -148,7 +241,7 @@ func macroKernel(_ kernel: MicroKernel, kc: Int, mc: Int, nc: Int, alpha: Float,
         let bPanel = UnsafePointer(packedB + (j / nr) * kc * nr)
         var i = 0
         while i < mc {
-            kernel.run(kc, alpha, UnsafePointer(packedA + i * kc), bPanel, beta,
+            kernel.run(kc, alpha, packedA + i * kc, bPanel, beta,
                        c + i * ldc + j, ldc, min(mr, mc - i), width)
             i += mr
         }

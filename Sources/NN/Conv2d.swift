@@ -81,11 +81,13 @@ public final class Conv2d: Layer {
         x.withUnsafePointer { xp in
         weight.value.withUnsafePointer { wp in
         y.withUnsafeMutablePointer { yp in
+            // The weights are packed once for the whole batch, not once per image.
+            let packedW = PackedA(.n, a: wp, lda: k, m: o, k: k)
             Parallel.forEach(n) { i in
                 let yi = yp + i * o * spatial
                 let xi = xp + i * g.imageCount
                 if g.im2colIsIdentity {
-                    sgemm(.n, .n, m: o, n: spatial, k: k, a: wp, lda: k, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                    sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
                 } else {
                     let chunk = columnChunk(k: k, spatial: spatial)
                     WorkspacePool.shared.with(k * chunk) { col in
@@ -93,7 +95,7 @@ public final class Conv2d: Layer {
                         while j0 < spatial {
                             let w = min(chunk, spatial - j0)
                             im2col(xi, g, columns: j0..<(j0 + w), into: col, ld: w)
-                            sgemm(.n, .n, m: o, n: w, k: k, a: wp, lda: k, b: col, ldb: w, c: yi + j0, ldc: spatial, threads: 1)
+                            sgemm(packedA: packedW, .n, n: w, b: col, ldb: w, c: yi + j0, ldc: spatial, threads: 1)
                             j0 += w
                         }
                     }
@@ -122,18 +124,19 @@ public final class Conv2d: Layer {
         dY.withUnsafePointer { dyp in
         weight.value.withUnsafePointer { wp in
         dX.withUnsafeMutablePointer { dxp in
+            let packedWT = PackedA(.t, a: wp, lda: k, m: k, k: o)
             Parallel.forEach(n) { i in
                 let dyi = dyp + i * o * spatial
                 let dxi = dxp + i * g.imageCount
                 if g.im2colIsIdentity {
-                    sgemm(.t, .n, m: k, n: spatial, k: o, a: wp, lda: k, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
+                    sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
                 } else {
                     let chunk = columnChunk(k: k, spatial: spatial)
                     WorkspacePool.shared.with(k * chunk) { dCol in
                         var j0 = 0
                         while j0 < spatial {
                             let w = min(chunk, spatial - j0)
-                            sgemm(.t, .n, m: k, n: w, k: o, a: wp, lda: k, b: dyi + j0, ldb: spatial, c: dCol, ldc: w, threads: 1)
+                            sgemm(packedA: packedWT, .n, n: w, b: dyi + j0, ldb: spatial, c: dCol, ldc: w, threads: 1)
                             col2im(dCol, g, columns: j0..<(j0 + w), ld: w, addingInto: dxi)
                             j0 += w
                         }

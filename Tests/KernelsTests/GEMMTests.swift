@@ -121,6 +121,29 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// A pre-packed A gives bit-identical results to packing it in the call, at awkward sizes,
+    /// several k passes and with threads.
+    func testPackedAMatchesPackingInTheCall() {
+        for kernel in MicroKernel.supported {
+            var ctx = GEMMContext(kernel: kernel, mc: 2 * kernel.mr, kc: 7, nc: 2 * kernel.nr)
+            ctx.parallelThreshold = 0
+            for (m, n, k) in [(1, 1, 1), (kernel.mr + 1, kernel.nr - 1, 23), (3 * kernel.mr + 5, 2 * kernel.nr + 3, 15), (37, 300, 64)] {
+                for ta in [Transpose.n, .t] {
+                    for tb in [Transpose.n, .t] {
+                        let lda = ta == .n ? k : m, ldb = tb == .n ? n : k
+                        let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22)
+                        var expected = randomArray(m * n, seed: 23), actual = expected
+                        sgemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &expected, ldc: n,
+                              threads: 2, context: ctx)
+                        let packed = PackedA(ta, a: a, lda: lda, m: m, k: k, context: ctx)
+                        sgemm(packedA: packed, tb, n: n, alpha: 0.5, b: b, ldb: ldb, beta: 2, c: &actual, ldc: n, threads: 2, context: ctx)
+                        XCTAssertEqual(actual, expected, "\(kernel.name) \(m)x\(k)x\(n) \(ta)\(tb)")
+                    }
+                }
+            }
+        }
+    }
+
     func testZeroDepthScalesC() {
         var c: [Float] = [1, 2, 3, 4]
         let a: [Float] = [0], b: [Float] = [0]
