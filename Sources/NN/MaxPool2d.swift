@@ -1,19 +1,20 @@
 import Kernels
 
-/// Max pooling over `kh x kw` windows, per channel, as PyTorch's `nn.MaxPool2d`.
+/// Max pooling over `k x k` windows, per channel, as PyTorch's `nn.MaxPool2d`.
 ///
-/// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`; padding counts as
-/// -infinity, so it is never the maximum. The gradient goes to the first maximum of each window.
+/// Output size: `OH = (H + 2p - k) / s + 1`, `OW = (W + 2p - k) / s + 1`; padding counts as
+/// -infinity, so it is never the maximum. The gradient goes to the first maximum of each window
+/// (row-major order), as in PyTorch.
+///
+/// Forward keeps the input, not an argmax map: the max alone is branch-free and fast (attacks run
+/// forward far more often than backward), and backward finds each window's argmax again.
 public final class MaxPool2d: Layer {
     public let kernelSize: Int
     public let stride: Int
     public let padding: Int
     public var isTraining = false
-    private var inputShape: [Int]?
-    /// Flat input index (within the image plane) of each output's maximum.
-    private var argmax: [Int32] = []
+    private var input: Tensor?
 
-    /// A square window; `stride` defaults to the window size (non-overlapping), as in PyTorch.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding <= kernelSize / 2,
                      "MaxPool2d: bad configuration kernel \(kernelSize) stride \(String(describing: stride)) padding \(padding)")
@@ -22,83 +23,78 @@ public final class MaxPool2d: Layer {
         self.padding = padding
     }
 
+    private func geometry(_ shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == 4 && shape[2] + 2 * padding >= kernelSize && shape[3] + 2 * padding >= kernelSize,
+                     "MaxPool2d: expected input [N, C, H, W] with H, W >= \(kernelSize - 2 * padding), got shape \(shape)")
+        return ConvGeometry(channels: shape[1], height: shape[2], width: shape[3], kernelHeight: kernelSize,
+                            kernelWidth: kernelSize, stride: stride, padding: padding)
+    }
+
+    /// The window of output (oy, ox), clipped to the image: rows `ys`, columns `xs`.
+    @inline(__always)
+    private func window(_ oy: Int, _ ox: Int, _ g: ConvGeometry) -> (ys: Range<Int>, xs: Range<Int>) {
+        let y0 = oy * stride - padding, x0 = ox * stride - padding
+        return (max(0, y0)..<min(g.height, y0 + kernelSize), max(0, x0)..<min(g.width, x0 + kernelSize))
+    }
+
     // x: [N, C, H, W] -> y: [N, C, OH, OW]
     public func forward(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4 && x.shape[2] + 2 * padding >= kernelSize && x.shape[3] + 2 * padding >= kernelSize,
-                     "MaxPool2d: expected input [N, C, H, W] with H, W >= \(kernelSize - 2 * padding), got shape \(x.shape)")
-        let g = ConvGeometry(channels: x.shape[1], height: x.shape[2], width: x.shape[3], kernelHeight: kernelSize,
-                             kernelWidth: kernelSize, stride: stride, padding: padding)
+        let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         var y = Tensor(shape: [x.shape[0], x.shape[1], oh, ow])
-        var argmax = [Int32](repeating: 0, count: planes * oh * ow)
+        let (k, s) = (kernelSize, stride)
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
-        argmax.withUnsafeMutableBufferPointer { ap in
             Parallel.forEach(planes) { plane in
                 let src = xp + plane * h * w
-                if padding == 0 {
-                    // Every window lies inside the image: no bounds checks (the common 2x2 case).
+                let out = yp + plane * oh * ow
+                if padding == 0 && k == 2 && s == 2 {
+                    // The common case, branch-free: max of two rows, then of pairs.
                     for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let corner = oy * stride * w + ox * stride
-                            var best = src[corner]
-                            var at = corner
-                            for i in 0..<kernelSize {
-                                let row = corner + i * w
-                                for j in 0..<kernelSize where src[row + j] > best {
-                                    best = src[row + j]
-                                    at = row + j
-                                }
-                            }
-                            let o = (plane * oh + oy) * ow + ox
-                            yp[o] = best
-                            ap[o] = Int32(at)
-                        }
+                        let r0 = src + 2 * oy * w, r1 = r0 + w, o = out + oy * ow
+                        for ox in 0..<ow { o[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) }
                     }
                     return
                 }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
+                        let (ys, xs) = window(oy, ox, g)
                         var best = -Float.infinity
-                        var at = -1
-                        for i in 0..<kernelSize {
-                            let iy = oy * stride - padding + i
-                            if iy < 0 || iy >= h { continue }
-                            for j in 0..<kernelSize {
-                                let ix = ox * stride - padding + j
-                                if ix < 0 || ix >= w { continue }
-                                let v = src[iy * w + ix]
-                                if v > best || at < 0 { best = v; at = iy * w + ix }
-                            }
-                        }
-                        let o = (plane * oh + oy) * ow + ox
-                        yp[o] = best
-                        ap[o] = Int32(at)
+                        for iy in ys { for ix in xs { best = max(best, src[iy * w + ix]) } }
+                        out[oy * ow + ox] = best
                     }
                 }
             }
-        }}}
-        inputShape = x.shape
-        self.argmax = argmax
+        }}
+        input = x
         return y
     }
 
-    // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's argmax
+    // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's first maximum
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
-        guard let shape = inputShape else { preconditionFailure("MaxPool2d: backward called before forward") }
-        let planes = shape[0] * shape[1], hw = shape[2] * shape[3]
-        let outPlane = argmax.count / max(1, planes)
-        precondition(dY.rank == 4 && dY.shape[0] == shape[0] && dY.shape[1] == shape[1] && dY.count == argmax.count,
-                     "MaxPool2d.backward: dY shape \(dY.shape) does not match the output of input \(shape)")
-        var dX = Tensor(shape: shape)
+        guard let x = input else { preconditionFailure("MaxPool2d: backward called before forward") }
+        let g = geometry(x.shape)
+        let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
+        dY.expectShape([x.shape[0], x.shape[1], oh, ow], "MaxPool2d.backward dY for input \(x.shape)")
+        var dX = Tensor(shape: x.shape)
+        x.withUnsafePointer { xp in
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
-        argmax.withUnsafeBufferPointer { ap in
             Parallel.forEach(planes) { plane in
-                let out = dxp + plane * hw
-                for o in 0..<outPlane {
-                    let k = plane * outPlane + o
-                    out[Int(ap[k])] += dyp[k]
+                let src = xp + plane * h * w, dst = dxp + plane * h * w, grad = dyp + plane * oh * ow
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let (ys, xs) = window(oy, ox, g)
+                        var best = -Float.infinity
+                        var at = ys.lowerBound * w + xs.lowerBound
+                        for iy in ys {
+                            for ix in xs where src[iy * w + ix] > best {
+                                best = src[iy * w + ix]
+                                at = iy * w + ix
+                            }
+                        }
+                        dst[at] += grad[oy * ow + ox]
+                    }
                 }
             }
         }}}

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Rectified linear unit `y = max(x, 0)`, elementwise.
 ///
 /// The gradient at exactly 0 is taken as 0 (PyTorch's choice).
@@ -12,11 +14,7 @@ public final class ReLU: Layer {
         input = x
         var y = x
         let n = y.count
-        // Through a raw pointer: indexing `storage` in the loop would pay a uniqueness check per
-        // element and block vectorisation (this loop was 13 % of a CNN training step).
-        y.withUnsafeMutablePointer { p in
-            for i in 0..<n { p[i] = max(p[i], 0) }
-        }
+        y.withUnsafeMutablePointer { reluInPlace($0, count: n) }
         return y
     }
 
@@ -27,9 +25,7 @@ public final class ReLU: Layer {
         var dX = dY
         let n = dX.count
         x.withUnsafePointer { xp in
-            dX.withUnsafeMutablePointer { p in
-                for i in 0..<n { p[i] = xp[i] > 0 ? p[i] : 0 }
-            }
+            dX.withUnsafeMutablePointer { reluMaskInPlace($0, input: xp, count: n) }
         }
         return dX
     }

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self, BenchConv.self, BenchPeak.self]
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchPeak.self]
     )
 }
 
@@ -146,6 +146,41 @@ struct BenchConv: ParsableCommand {
                     print(String(format: "conv %@ threads %d  forward %6.1f  backward-input %6.1f  backward-weight %6.1f GFLOP/s (medians)",
                                  r.shape as NSString, t, r.forward_gflops_median, r.backward_input_gflops_median,
                                  r.backward_weight_gflops_median))
+                }
+            }
+        }
+    }
+}
+
+struct BenchModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Images/s of a zoo architecture: inference and training steps (forward, backward, SGD update).",
+        discussion: "Example: robust bench model --model cnn --model resnet-lite --batch-size 256 --threads 2"
+    )
+
+    @Option(name: .customLong("model"), help: "Architecture (mlp, cnn, resnet-lite), repeatable.")
+    var models: [String] = ["cnn"]
+
+    @Option(help: "Images per batch.")
+    var batchSize = 256
+
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize)).") }
+    }
+
+    func run() throws {
+        for model in models {
+            for t in options.threadCounts {
+                let r: ModelBenchResult
+                do { r = try benchModel(model, batchSize: batchSize, threads: t, runs: options.runs) } catch {
+                    throw ToolError.usage("\(error)")
+                }
+                if options.json { printJSONLine(r) } else {
+                    print(String(format: "%-12@ batch %d threads %d  inference %8.0f img/s  training %7.0f img/s (medians)",
+                                 model as NSString, batchSize, t, r.inference_images_per_second, r.train_images_per_second))
                 }
             }
         }

@@ -1,0 +1,44 @@
+import Kernels
+import Models
+import NN
+
+/// Throughput of one zoo architecture on Fashion-MNIST-shaped input: inference (forward in
+/// inference mode) and training steps (forward, cross-entropy, backward with parameter
+/// gradients, SGD update), images per second, medians of `runs` batches after a warm-up.
+public struct ModelBenchResult: Codable, Sendable {
+    public var model: String
+    public var batch_size: Int
+    public var threads: Int
+    public var runs: Int
+    public var inference_images_per_second: Double
+    public var train_images_per_second: Double
+}
+
+/// Measures `architecture` with random inputs in [0, 1] (throughput does not depend on values).
+public func benchModel(_ architecture: String, batchSize: Int, threads: Int, runs: Int) throws -> ModelBenchResult {
+    let saved = Parallel.defaultThreads
+    Parallel.defaultThreads = threads
+    defer { Parallel.defaultThreads = saved }
+    let model = try Model(architecture: architecture, dataset: "fashion-mnist", inputShape: .fashionMNIST,
+                          classNames: (0..<10).map(String.init), seed: 1)
+    var rng = SplitMix64(seed: 3)
+    let x = Tensor(shape: [batchSize, 1, 28, 28], storage: (0..<(batchSize * 784)).map { _ in rng.nextFloat() })
+    let labels = (0..<batchSize).map { _ in rng.nextInt(10) }
+    let network = model.network
+    network.isTraining = false
+    let infer = Summary(measure(runs: runs) { _ = network.forward(x) })
+    let optimizer = SGD(momentum: 0.9, nesterov: true, weightDecay: 5e-4)
+    let parameters = network.namedParameters()
+    network.isTraining = true
+    let step = Summary(measure(runs: runs) {
+        let logits = network.forward(x)
+        let (_, dLogits) = crossEntropy(logits: logits, labels: labels)
+        _ = network.backward(dLogits, accumulateParameterGradients: true)
+        optimizer.step(parameters, learningRate: 0.01)
+        network.zeroGrad()
+    })
+    network.isTraining = false
+    return ModelBenchResult(model: architecture, batch_size: batchSize, threads: threads, runs: runs,
+                            inference_images_per_second: Double(batchSize) / infer.median,
+                            train_images_per_second: Double(batchSize) / step.median)
+}
