@@ -37,17 +37,22 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
     let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
                        evalIndices: testIndices, config: request.config, progress: progress)
     let accuracy = report.epochs.last?.evalAccuracy
+    // The config as JSON is the exact recipe (what `robust train` needs to reproduce the run);
+    // the few fields a reader looks for first are repeated at the top level.
+    let c = request.config
     var recipe: [String: RecipeValue] = [
-        "epochs": .number(Double(request.config.epochs)),
-        "batch_size": .number(Double(request.config.batchSize)),
-        "seed": .number(Double(request.config.seed)),
-        "threads": .number(Double(request.config.threads)),
-        "weight_decay": .number(Double(request.config.weightDecay)),
+        "epochs": .number(Double(c.epochs)),
+        "batch_size": .number(Double(c.batchSize)),
+        "seed": .number(Double(c.seed)),
+        "learning_rate": .number(shortest(c.schedule.base)),
+        "weight_decay": .number(shortest(c.weightDecay)),
         "train_samples": .number(Double(trainIndices.count)),
-        "seconds": .number((report.seconds * 10).rounded() / 10),
+        "train_seconds": .number((report.seconds * 10).rounded() / 10),
     ]
-    if let config = String(data: (try? JSONEncoder().encode(request.config)) ?? Data(), encoding: .utf8) {
-        recipe["config"] = .string(config)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    if let data = try? encoder.encode(c), let json = String(data: data, encoding: .utf8) {
+        recipe["config"] = .string(json)
     }
     let path = request.out.hasSuffix(".safetensors") ? request.out : request.out + ".safetensors"
     let directory = (path as NSString).deletingLastPathComponent
@@ -59,3 +64,6 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
         throw ToolError.badInput("\(error)")
     }
 }
+
+/// A Float widened to the Double with the same shortest decimal form (5e-4, not 0.000500000023...).
+private func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
