@@ -34,9 +34,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CPNG", "CJPEG"]),
-
-
-        .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models"]),
+        .target(name: "Attacks", dependencies: ["NN", "TensorCore"]),
+        .target(name: "Metrics"),
+        .target(name: "Reports", dependencies: ["Metrics", "CPNG"]),
+        .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models",
+                                                "Attacks", "Metrics", "Reports"]),
         .executableTarget(name: "robust", dependencies: [
             "Harness", "Models", "NN", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -48,6 +50,9 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "_TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "_TestSupport"]),
     ]
 )

@@ -1,0 +1,2 @@
+/// Placeholder so the target builds until the report renderer lands.
+import Metrics
