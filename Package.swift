@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
@@ -38,9 +39,9 @@ let package = Package(
         .target(name: "Metrics"),
         .target(name: "Reports", dependencies: ["Metrics", "CPNG"]),
         .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models",
-                                                "Attacks", "Metrics", "Reports"]),
+                                                "Attacks", "Metrics", "Reports", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "robust", dependencies: [
-            "Harness", "Models", "NN", "Kernels",
+            "Harness", "Models", "NN", "Kernels", "Attacks", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,7 +51,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "_TestSupport"]),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "_TestSupport"]),

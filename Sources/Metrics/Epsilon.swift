@@ -12,9 +12,9 @@ public enum Epsilon {
     }
 
     /// A grid: a comma-separated list of epsilons, or `start:stop:step` (stop included, within
-    /// rounding). Throws a message naming the bad part. Values are rounded to 1e-9 so that
+    /// rounding), each in [0, maximum] (1 for L-inf; an L2 ball may be larger). Throws a message naming the bad part. Values are rounded to 1e-9 so that
     /// `0:0.3:0.1` gives 0.3, not 0.30000000000000004.
-    public static func parseGrid(_ text: String) throws -> [Double] {
+    public static func parseGrid(_ text: String, maximum: Double = 1) throws -> [Double] {
         let pieces = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         var values: [Double]
         if pieces.count == 3 {
@@ -37,8 +37,8 @@ public enum Epsilon {
         }
         guard !values.isEmpty else { throw EpsilonError("epsilon grid '\(text)' is empty") }
         values = values.map { ($0 * 1e9).rounded() / 1e9 }
-        for value in values where !(value >= 0 && value <= 1) || !value.isFinite {
-            throw EpsilonError("epsilon \(value) is outside [0, 1]; epsilons are in pixel units (images are in [0, 1]), e.g. 0.1 or 8/255")
+        for value in values where !(value >= 0 && value <= maximum) || !value.isFinite {
+            throw EpsilonError("epsilon \(value) is outside [0, \(maximum)]; epsilons are in pixel units (images are in [0, 1]), e.g. 0.1 or 8/255")
         }
         return Array(Set(values)).sorted()
     }

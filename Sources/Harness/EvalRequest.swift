@@ -1,0 +1,67 @@
+import Attacks
+
+/// One attack of an evaluation: which registered attack, under which id, its options and its epsilons.
+public struct AttackSpec: Sendable {
+    /// Unique within the run; names the attack's rows in the CSVs (`pgd`, or `pgd-50` for a second pgd).
+    public var id: String
+    /// Registry name.
+    public var attack: String
+    public var options: AttackOptions
+    /// Epsilons in pixel units, ascending.
+    public var epsilons: [Double]
+
+    public init(id: String, attack: String, options: AttackOptions, epsilons: [Double]) {
+        self.id = id
+        self.attack = attack
+        self.options = options
+        self.epsilons = epsilons.sorted()
+    }
+}
+
+/// Everything `robust eval` needs to run: the model, the data, the attacks and the run settings.
+public struct EvalRequest: Sendable {
+    /// `cnn`, `cnn-fmnist` or a path to a .safetensors file.
+    public var model: String
+    public var modelsDirectory: String
+    public var dataset: String
+    public var dataDirectory: String?
+    public var samples: Int?
+    public var indicesFile: String?
+    public var attacks: [AttackSpec]
+    public var batchSize: Int
+    public var threads: Int
+    public var seed: UInt64
+    /// Reuse a sample's adversarial example at larger epsilons once it is fooled (the example
+    /// stays inside every larger ball) instead of attacking it again; `--independent` turns it off.
+    public var reuse: Bool
+    /// Stop attacking samples as soon as they are fooled; off only to benchmark fixed work.
+    public var prune: Bool
+    /// Run the extra validity checks that need their own attack runs (large epsilon, convergence).
+    public var extraChecks: Bool
+    /// Adversarial examples kept per attack for the report's gallery.
+    public var examplesPerAttack: Int
+
+    public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
+                samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 256, threads: Int,
+                seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4) {
+        self.model = model
+        self.modelsDirectory = modelsDirectory
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.samples = samples
+        self.indicesFile = indicesFile
+        self.attacks = attacks
+        self.batchSize = batchSize
+        self.threads = threads
+        self.seed = seed
+        self.reuse = reuse
+        self.prune = prune
+        self.extraChecks = extraChecks
+        self.examplesPerAttack = examplesPerAttack
+    }
+
+    /// The default epsilon grid for Fashion-MNIST-like data in L-inf: 7 points up to 0.3.
+    public static let defaultLinfGrid: [Double] = [0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3]
+    /// The default grid in L2 (pixel units, 28x28 images).
+    public static let defaultL2Grid: [Double] = [0, 0.25, 0.5, 1, 1.5, 2, 3]
+}

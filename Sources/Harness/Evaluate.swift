@@ -1,0 +1,112 @@
+import Attacks
+import Datasets
+import Foundation
+import Kernels
+import Metrics
+import Models
+
+/// `robust eval` as a function: loads the model and data, checks they fit, runs every attack,
+/// the validity checks and the worst case, and returns the run's `RunResults`.
+/// Errors are `ToolError`s: usage (exit 2) for bad names and options, bad input (exit 3) for files and shapes.
+public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws -> RunResults {
+    let started = Date()
+    let savedThreads = Parallel.defaultThreads
+    Parallel.defaultThreads = request.threads
+    defer { Parallel.defaultThreads = savedThreads }
+
+    let attacks = try request.attacks.map { spec -> any Attack in
+        do { return try AttackRegistry.make(spec.attack, options: spec.options) } catch let error as AttackError {
+            throw ToolError.usage("\(error)")
+        }
+    }
+    let dataset = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
+    let indices = try DatasetCatalog.select(dataset, samples: request.samples, indicesFile: request.indicesFile)
+    let (model, modelInfo) = try loadModel(request, for: dataset)
+    for spec in request.attacks where (spec.options.norm ?? AttackRegistry.named(spec.attack)!.defaultNorm) == .l2 {
+        let diameter = Double(dataset.sampleSize).squareRoot()
+        if let eps = spec.epsilons.last, eps > diameter {
+            throw ToolError.usage("L2 epsilon \(eps) for '\(spec.id)' exceeds the diameter of the image box (\(String(format: "%.1f", diameter))); use a smaller ε")
+        }
+    }
+
+    let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count }
+    let evaluation = AttackEvaluation(classifier: NetworkClassifier(network: model.network, classes: model.classes), dataset: dataset,
+                                indices: indices, batchSize: request.batchSize, seed: request.seed, reuse: request.reuse,
+                                prune: request.prune, examplesPerAttack: request.examplesPerAttack,
+                                progress: progress ? EvalProgress(totalSteps: totalSteps) : nil)
+    let clean = evaluation.cleanPass()
+    let labels = indices.map { dataset.labels[$0] }
+    let cleanResult = CleanResult(n: indices.count, correct: zip(clean.predictions, labels).filter { $0 == $1 }.count)
+
+    var runs: [AttackRun] = [], curve: [CurvePoint] = [], samples: [SampleRecord] = [], examples: [Example] = []
+    var violations = 0
+    for (spec, attack) in zip(request.attacks, attacks) {
+        let outcome = evaluation.run(spec, attack: attack, clean: clean)
+        runs.append(outcome.run)
+        curve += outcome.points
+        samples += outcome.records
+        examples += outcome.examples
+        violations += outcome.boundViolations
+    }
+    curve += CurvePoint.worstCase(samples: samples)
+
+    var observed = ValidityChecks.Observations(
+        deterministic: clean.deterministic, gradientSamples: evaluation.monitor.gradientSamples,
+        zeroGradientSamples: evaluation.monitor.zeroGradientSamples, nonFiniteLogits: evaluation.monitor.nonFiniteLogits,
+        nonFiniteGradients: evaluation.monitor.nonFiniteGradients, boundViolations: violations)
+    if request.extraChecks {
+        let extra = ExtraChecks(evaluation: evaluation, clean: clean, classes: model.classes)
+        observed.largeEps = extra.largeEpsilon()
+        observed.convergence = extra.convergence(request.attacks, outcomes: samples)
+    }
+    evaluation.progress?.finish()
+    let checks = ValidityChecks.run(curve: curve, clean: cleanResult, attacks: runs, observed: observed)
+
+    let datasetInfo = DatasetInfo(name: dataset.name, split: "test", directory: request.dataDirectory ?? "(default location)",
+                                  classNames: dataset.classNames, channels: dataset.channels, height: dataset.height,
+                                  width: dataset.width, indices: indices)
+    return RunResults(toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: started),
+                      seconds: Date().timeIntervalSince(started), model: modelInfo, dataset: datasetInfo, seed: request.seed,
+                      threads: request.threads, batchSize: request.batchSize, clean: cleanResult, attacks: runs, curve: curve,
+                      samples: samples, examples: examples, checks: checks)
+}
+
+/// Loads the checkpoint and checks that it fits the dataset (channels, size, classes).
+private func loadModel(_ request: EvalRequest, for dataset: Dataset) throws -> (Model, ModelInfo) {
+    let path: String
+    do {
+        path = try ModelZoo.checkpointPath(for: request.model, dataset: request.dataset, modelsDirectory: request.modelsDirectory)
+    } catch let error as ModelError {
+        throw ToolError.usage(error.message)
+    }
+    let model: Model
+    do { model = try Model.load(path: path) } catch {
+        throw ToolError.badInput("\(error)")
+    }
+    let shape = model.inputShape
+    guard shape.channels == dataset.channels, shape.height == dataset.height, shape.width == dataset.width else {
+        throw ToolError.badInput("model \(request.model) takes \(shape.channels)x\(shape.height)x\(shape.width) images but \(dataset.name) has \(dataset.channels)x\(dataset.height)x\(dataset.width); pick a model trained on this dataset (see `robust models`)")
+    }
+    guard model.classes == dataset.classNames.count else {
+        throw ToolError.badInput("model \(request.model) has \(model.classes) classes but \(dataset.name) has \(dataset.classNames.count); pick a model trained on this dataset (see `robust models`)")
+    }
+    let card = try? ModelCard.read(path: ModelCard.path(forCheckpoint: path))
+    let info = ModelInfo(name: request.model, path: path, architecture: model.architecture, sha256: card?.sha256 ?? "",
+                         parameters: model.parameterCount, cardCleanAccuracy: card?.cleanTestAccuracy)
+    return (model, info)
+}
+
+/// Writes results.json into `directory` (created if needed), atomically.
+public func writeResults(_ results: RunResults, to directory: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try writeAtomically(try results.jsonData(), to: (directory as NSString).appendingPathComponent("results.json"))
+    } catch {
+        throw ToolError.badInput("cannot write to \(directory): \(error.localizedDescription); pick another --out")
+    }
+}
+
+/// Writes a run folder: results.json, then the files rendered from it.
+public func writeRun(_ results: RunResults, to directory: String) throws {
+    try writeResults(results, to: directory)
+}

@@ -1,0 +1,53 @@
+import Attacks
+import Metrics
+
+/// The validity checks that need attack runs of their own, on a subset of the correctly
+/// classified samples (so their cost stays a small fraction of the evaluation).
+struct ExtraChecks {
+    let evaluation: AttackEvaluation
+    let clean: AttackEvaluation.CleanPass
+    let classes: Int
+    let subsetSize = 200
+
+    /// Positions of (up to `subsetSize`) correctly classified samples.
+    private var subset: [Int] {
+        let labels = evaluation.labels
+        return Array(labels.indices.filter { clean.predictions[$0] == labels[$0] }.prefix(subsetSize))
+    }
+
+    /// PGD-50 at L-inf eps = 1 (any image is reachable): accuracy over the whole subset should be chance.
+    func largeEpsilon() -> (accuracy: Double, n: Int, chance: Double)? {
+        let positions = subset
+        guard !positions.isEmpty, let pgd = try? PGD(options: AttackOptions(norm: .linf, steps: 50)) else { return nil }
+        var sub = evaluation
+        sub.indices = positions.map { evaluation.indices[$0] }
+        let subClean = sub.cleanPass()
+        let outcome = sub.run(AttackSpec(id: "check-large-eps", attack: "pgd", options: AttackOptions(norm: .linf, steps: 50), epsilons: [1]),
+                              attack: pgd, clean: subClean)
+        let robust = outcome.records.filter { $0.isRobust }.count
+        return (Double(robust) / Double(positions.count), positions.count, 1 / Double(classes))
+    }
+
+    /// The first gradient attack again at its middle epsilon with 5x steps and 2 restarts, on the subset.
+    func convergence(_ specs: [AttackSpec], outcomes: [SampleRecord]) -> (attack: String, eps: Double, base: Double, stronger: Double, n: Int)? {
+        guard let spec = specs.first(where: { AttackRegistry.named($0.attack)?.usesGradients == true && !["fgsm", "fgm"].contains($0.attack) }) else { return nil }
+        let nonzero = spec.epsilons.filter { $0 > 0 }
+        guard !nonzero.isEmpty else { return nil }
+        let eps = nonzero[nonzero.count / 2]
+        var options = spec.options
+        options.steps = 5 * (options.steps ?? (spec.attack.hasPrefix("apgd") ? 100 : 10))
+        options.restarts = max(2, options.restarts ?? 1)
+        guard let attack = try? AttackRegistry.make(spec.attack, options: options) else { return nil }
+        let positions = subset
+        guard !positions.isEmpty else { return nil }
+        var sub = evaluation
+        sub.indices = positions.map { evaluation.indices[$0] }
+        let stronger = sub.run(AttackSpec(id: spec.id + "-check", attack: spec.attack, options: options, epsilons: [eps]),
+                               attack: attack, clean: sub.cleanPass())
+        let chosen = Set(sub.indices)
+        let base = outcomes.filter { $0.attack == spec.id && $0.eps == eps && chosen.contains($0.index) }
+        guard base.count == positions.count else { return nil }
+        let n = Double(positions.count)
+        return (spec.id, eps, Double(base.filter { $0.isRobust }.count) / n, Double(stronger.records.filter { $0.isRobust }.count) / n, positions.count)
+    }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Attacks
+import Foundation
+import Harness
+import Kernels
+import Metrics
+
+/// `robust eval`: robustness-accuracy curves of a model under attack.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Attack a model over an epsilon grid and write the robustness-accuracy curve (results.json, CSV, HTML).",
+        discussion: """
+        With only --attack pgd it evaluates the shipped cnn on the whole Fashion-MNIST test set over the \
+        default L-inf grid 0,0.025,0.05,0.1,0.15,0.2,0.3 and prints the curve. Epsilons are in pixel units \
+        (images in [0, 1]): lists (0,0.05,0.1), ranges (0:0.3:0.05) or fractions (8/255).
+
+        A sample fooled at one epsilon stays fooled at larger ones (its example lies in every larger ball), \
+        so it is not attacked again; --independent attacks every epsilon from scratch. Every sample draws its \
+        randomness from (--seed, its index), so results do not depend on --batch-size or --threads.
+
+        Examples:
+          robust eval --attack pgd
+          robust eval --attack fgsm --attack pgd --eps 0:0.2:0.05 --samples 1000
+          robust eval --attack pgd --norm l2 --eps 0,0.5,1,2 --steps 20 --restarts 2
+          robust eval --suite attacks/standard-linf.yaml --samples 1000 --out reports/cnn-aa
+          robust eval --model resnet-lite --attack apgd-ce --eps 8/255
+
+        Writes <out>/results.json (the source of truth), curve.csv, samples.csv and index.html.
+        """
+    )
+
+    @Option(help: "Model: an architecture (cnn, mlp, resnet-lite: the shipped checkpoint for the dataset), a checkpoint name in --models-dir, or a .safetensors path.")
+    var model = "cnn"
+
+    @Option(help: "Folder of shipped checkpoints.")
+    var modelsDir = "models"
+
+    @Option(help: "Dataset: fashion-mnist (default), mnist, cifar10, imagefolder. The test split is evaluated.")
+    var dataset = "fashion-mnist"
+
+    @Option(help: "Folder with the dataset's files (required for cifar10 and imagefolder).")
+    var data: String?
+
+    @Option(help: "Attack to run (repeatable). See `robust attacks`.")
+    var attack: [String] = []
+
+    @Option(help: "Attack suite file (YAML), e.g. attacks/quick.yaml; instead of --attack.")
+    var suite: String?
+
+    @Option(help: "Threat model norm: linf or l2 (default: the attack's first norm).")
+    var norm: String?
+
+    @Option(help: "Epsilon grid: list, range start:stop:step, or fractions like 8/255.")
+    var eps: String?
+
+    @Option(help: "Gradient steps (iterative attacks).")
+    var steps: Int?
+
+    @Option(help: "Step size in pixel units (default: derived from epsilon).")
+    var stepSize: String?
+
+    @Option(help: "Random restarts; each sample keeps its worst case.")
+    var restarts: Int?
+
+    @Option(help: "Targeted mode for gradient attacks: random, least-likely or a class index.")
+    var target: String?
+
+    @Option(help: "Query budget per sample (square).")
+    var queries: Int?
+
+    @Option(help: "Evaluate the first N test samples.")
+    var samples: Int?
+
+    @Option(help: "Evaluate the samples whose indices are listed in FILE (one per line or comma-separated).")
+    var indices: String?
+
+    @Option(help: "Samples per batch (results do not depend on it).")
+    var batchSize = 256
+
+    @Option(help: "Threads (results do not depend on it).")
+    var threads = Parallel.defaultThreads
+
+    @Option(help: "Run seed: every sample's randomness derives from it and the sample's index.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Attack every epsilon from scratch instead of reusing examples found at smaller ones.")
+    var independent = false
+
+    @Flag(help: "Skip the extra validity checks that need their own attack runs (large ε, convergence).")
+    var noExtraChecks = false
+
+    @Option(help: "Output folder (default reports/<model>-<attack>-<time>/).")
+    var out: String?
+
+    func validate() throws {
+        guard batchSize > 0, threads > 0 else { throw ValidationError("--batch-size and --threads must be positive") }
+        if suite == nil && attack.isEmpty { throw ValidationError("give --attack NAME (e.g. --attack pgd) or --suite FILE; `robust attacks` lists the attacks") }
+        if suite != nil && !attack.isEmpty { throw ValidationError("give either --attack or --suite, not both") }
+        if let norm, Norm(rawValue: norm) == nil { throw ValidationError("--norm must be linf or l2 (got '\(norm)')") }
+        if let target, TargetMode(target) == nil { throw ValidationError("--target must be random, least-likely or a class index (got '\(target)')") }
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive (got \(samples))") }
+        if let stepSize, !((Epsilon.parse(stepSize) ?? -1) > 0) { throw ValidationError("--step-size must be a positive number (got '\(stepSize)')") }
+    }
+
+    func run() throws {
+        let specs = try attackSpecs()
+        let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
+                                  indicesFile: indices, attacks: specs, batchSize: batchSize, threads: threads, seed: seed,
+                                  reuse: !independent, extraChecks: !noExtraChecks)
+        let results = try runEvaluation(request)
+        let folder = out ?? defaultOutput(specs)
+        try writeRun(results, to: folder)
+        print(CurveTable.render(results))
+        print("wrote \(folder)/results.json, curve.csv, samples.csv and index.html (\(String(format: "%.1f", results.seconds)) s)")
+    }
+
+    private func attackSpecs() throws -> [AttackSpec] {
+        let normValue = norm.flatMap(Norm.init(rawValue:))
+        var grid: [Double]?
+        if let eps {
+            do { grid = try Epsilon.parseGrid(eps, maximum: normValue == .l2 ? 1000 : 1) } catch let error as EpsilonError {
+                throw ToolError.usage("--eps: \(error.description)")
+            }
+        }
+        let step = stepSize.flatMap(Epsilon.parse)
+        if let suite {
+            var specs = try Suite.load(path: suite).attacks
+            for i in specs.indices {
+                if let grid { specs[i].epsilons = grid }
+                if let steps { specs[i].options.steps = steps }
+                if let restarts { specs[i].options.restarts = restarts }
+                if let queries { specs[i].options.queries = queries }
+            }
+            return specs
+        }
+        let specs = try attack.map { name -> AttackSpec in
+            guard let type = AttackRegistry.named(name) else {
+                throw ToolError.usage("unknown attack '\(name)'; known attacks: \(AttackRegistry.names.joined(separator: ", ")) (see `robust attacks`)")
+            }
+            let options = AttackOptions(norm: normValue, steps: steps, stepSize: step, restarts: restarts, queries: queries,
+                                        target: target.flatMap(TargetMode.init) ?? .none)
+            do { _ = try AttackRegistry.make(name, options: options) } catch let error as AttackError {
+                throw ToolError.usage("\(error)")
+            }
+            let resolvedNorm = normValue ?? type.defaultNorm
+            let epsilons = grid ?? (resolvedNorm == .l2 ? EvalRequest.defaultL2Grid : EvalRequest.defaultLinfGrid)
+            return AttackSpec(id: name, attack: name, options: options, epsilons: epsilons)
+        }
+        return try uniqueIDs(specs)
+    }
+
+    private func defaultOutput(_ specs: [AttackSpec]) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let what = suite.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? specs.map(\.id).joined(separator: "+")
+        let modelName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+        return "reports/\(modelName)-\(what)-\(formatter.string(from: Date()))"
+    }
+}
