@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "_TestSupport"]),
     ]
 )
