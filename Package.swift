@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models",
                                                 "Attacks", "Metrics", "Reports"]),
         .executableTarget(name: "robust", dependencies: [
-            "Harness", "Models", "NN", "Kernels",
+            "Harness", "Models", "NN", "Kernels", "Reports", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
