@@ -1,6 +1,7 @@
 # robust: build, test, benchmark. `make test` works on a fresh machine (it installs what it needs).
 SWIFT ?= swift
-APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config
+# chromium: ReportsTests renders the HTML report headless and checks the screenshot.
+APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
 BIN := .build/release/robust
 
 .PHONY: setup build test bench models clean

@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models",
                                                 "Attacks", "Metrics", "Reports", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "robust", dependencies: [
-            "Harness", "Models", "NN", "Kernels", "Attacks", "Metrics",
+            "Harness", "Models", "NN", "Kernels", "Attacks", "Metrics", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "_TestSupport"]),
     ]
 )

@@ -54,13 +54,16 @@ public struct ResultsError: Error, CustomStringConvertible, Sendable {
 
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
 /// crash never leaves a half-written file behind.
+///
+/// POSIX `rename` replaces an existing file atomically. Not `FileManager.replaceItemAt`: on
+/// Linux (swift-corelibs-foundation) it fails when the file exists and deletes the original.
 public func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     try data.write(to: temporary)
-    if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-    } else {
-        try FileManager.default.moveItem(at: temporary, to: url)
+    guard rename(temporary.path, url.path) == 0 else {
+        let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+        try? FileManager.default.removeItem(at: temporary)
+        throw POSIXError(code)
     }
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Metrics
+import Reports
+
+/// `robust report`: re-renders a run's HTML report and CSV files from its results.json, or
+/// compares several runs on one page.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render the HTML report and CSV files of a run, or one page comparing several runs.",
+        discussion: """
+        Reports are rendered from results.json alone, so they can be re-made at any time, on any \
+        machine, without the model or the data.
+
+        With one RUN (a run folder written by `robust eval`, or its results.json), writes \
+        index.html, curve.csv and samples.csv into that folder, or into --out. With several, \
+        writes one index.html into --out (default reports/compare-<yyyyMMdd-HHmmss>/) with their \
+        curves overlaid and a summary per run. Prints the path of the index.html written.
+
+        The page is self-contained (inline SVG plots, PNG images as data URIs, no scripts, no \
+        network): open it in a browser, attach it to a CI run, or mail it.
+
+        Examples:
+          robust report reports/cnn-fmnist-20250101-120000
+          robust report reports/cnn-fmnist-20250101-120000 --eps 8/255
+          robust report reports/standard reports/adversarial --out reports/std-vs-adv
+        """
+    )
+
+    @Argument(help: "Run folders or results.json files.")
+    var runs: [String]
+
+    @Option(help: "Output folder (default: the run's own folder; for several runs reports/compare-<timestamp>).")
+    var out: String?
+
+    @Option(help: ArgumentHelp("Epsilon for the per-class chart and summary figures, e.g. 0.1 or 8/255; the closest ε of each norm's grid is used.",
+                               valueName: "E"))
+    var eps: String?
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one run folder or results.json") }
+        if let eps, Epsilon.parse(eps) == nil {
+            throw ValidationError("--eps '\(eps)' is not a number or a fraction like 8/255")
+        }
+    }
+
+    func run() throws {
+        let results = try runs.map { run -> RunResults in
+            do {
+                return try RunResults.load(path: RunResults.resultsPath(for: run))
+            } catch let error as ResultsError {
+                throw ToolError.badInput(error.description)
+            }
+        }
+        let epsilon = eps.flatMap(Epsilon.parse)
+        let directory: String
+        if results.count == 1 {
+            directory = out ?? (RunResults.resultsPath(for: runs[0]) as NSString).deletingLastPathComponent
+        } else {
+            directory = out ?? "reports/compare-" + Self.timestamp()
+        }
+        let folder = directory.isEmpty ? "." : directory
+        do {
+            if results.count == 1 {
+                try writeRunReport(results[0], to: folder, perClassEps: epsilon)
+            } else {
+                try writeComparisonReport(results, to: folder, eps: epsilon)
+            }
+        } catch {
+            throw ToolError.badInput("cannot write the report to \(folder): \(error.localizedDescription); check the folder is writable")
+        }
+        print((folder as NSString).appendingPathComponent("index.html"))
+    }
+
+    /// Local time as yyyyMMdd-HHmmss, for default comparison folder names.
+    private static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: Date())
+    }
+}
