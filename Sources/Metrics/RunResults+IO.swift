@@ -58,9 +58,11 @@ public func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     try data.write(to: temporary)
-    if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-    } else {
-        try FileManager.default.moveItem(at: temporary, to: url)
+    // rename(2) replaces an existing file atomically. FileManager.replaceItemAt does not on Linux:
+    // swift-corelibs-foundation removes the existing file, then fails and leaves only the temporary.
+    guard rename(temporary.path, url.path) == 0 else {
+        let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+        try? FileManager.default.removeItem(at: temporary)
+        throw POSIXError(code)
     }
 }
