@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "Metrics"),
         .target(name: "Reports", dependencies: ["Metrics", "CPNG"]),
         .target(name: "Harness", dependencies: ["Kernels", "KernelsAVX512", "TensorCore", "NN", "Datasets", "Models",
-                                                "Attacks", "Metrics", "Reports"]),
+                                                "Attacks", "Metrics", "Reports", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "robust", dependencies: [
             "Harness", "Models", "NN", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
