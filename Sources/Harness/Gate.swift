@@ -53,16 +53,18 @@ public func runGate(run: String, options: GateOptions, environment: [String: Str
                     output: (String) -> Void = { print($0) }) throws -> GateVerdict {
     let config = try options.resolvedConfig()
     let results = try loadGateResults(run, role: "run", hint: "run `robust eval --out \(run)` first")
-    return try runGate(results: results, run: run, config: config, options: options, environment: environment, output: output)
+    return try runGate(results: results, run: run, config: config, junitPath: options.junitPath, summaryPath: options.summaryPath,
+                       environment: environment, output: output)
 }
 
-/// Runs the gate on results already in memory (e.g. just evaluated): judges them, prints one line
-/// per test case (and GitHub annotations when `environment` says GitHub Actions) through `output`,
-/// writes the JUnit and Markdown files, and throws `ToolError.gateFailed` if the gate failed, after
-/// everything is written. Returns the verdict when it passed.
+/// Runs the gate on results already in memory (e.g. just evaluated; resolve `config` from the
+/// options before evaluating, so that a malformed requirement fails fast): judges them, prints one
+/// line per test case (and GitHub annotations when `environment` says GitHub Actions) through
+/// `output`, writes the JUnit and Markdown files, and throws `ToolError.gateFailed` if the gate
+/// failed, after everything is written. Returns the verdict when it passed.
 @discardableResult
-public func runGate(results: RunResults, run: String, config: GateConfig, options: GateOptions, environment: [String: String],
-                    output: (String) -> Void = { print($0) }) throws -> GateVerdict {
+public func runGate(results: RunResults, run: String, config: GateConfig, junitPath: String? = nil, summaryPath: String? = nil,
+                    environment: [String: String], output: (String) -> Void = { print($0) }) throws -> GateVerdict {
     if config.requirements.isEmpty, config.baseline == nil, results.checks.isEmpty || config.effectiveFailOn == .never {
         throw ToolError.usage("nothing to judge: \(run) has no validity checks\(results.checks.isEmpty ? "" : " that can fail with --fail-on never"); "
             + "give a requirement (--require 'clean>=0.90'), a baseline (--baseline reports/baseline/results.json) or a --config file")
@@ -73,10 +75,10 @@ public func runGate(results: RunResults, run: String, config: GateConfig, option
     let verdict = try GateVerdict.judge(results, run: run, config: config, baseline: baseline)
     verdict.githubAnnotations(environment: environment).forEach(output)
     verdict.textLines().forEach(output)
-    if let path = options.junitPath {
+    if let path = junitPath {
         try writeGateFile(Data(verdict.junitXML().utf8), to: path, flag: "--junit")
     }
-    if let path = options.summaryPath {
+    if let path = summaryPath {
         // Appended, as $GITHUB_STEP_SUMMARY expects: earlier steps may have written to it.
         var text = FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) } ?? ""
         if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }

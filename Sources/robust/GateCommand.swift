@@ -31,10 +31,12 @@ struct GateCommand: ParsableCommand {
         On GitHub Actions (GITHUB_ACTIONS=true) failures are also printed as ::error annotations.
 
         Examples:
-          robust gate reports/ci --require 'clean>=0.90' --require 'worst@8/255>=0.40'
-          robust gate reports/ci --baseline reports/baseline/results.json --max-drop 0.02 \\
-            --junit reports/ci/junit.xml --summary "$GITHUB_STEP_SUMMARY"
-          robust gate reports/ci/results.json --require 'pgd:l2@0.5>=60%' --baseline reports/baseline --wilson
+          robust gate reports/ci --require 'clean>=0.90' \\
+            --require 'worst@8/255>=0.40' --require 'pgd:l2@0.5>=60%'
+          robust gate reports/ci --baseline reports/baseline/results.json \\
+            --max-drop 0.02 --junit reports/ci/junit.xml \\
+            --summary "$GITHUB_STEP_SUMMARY"
+          robust gate reports/ci/results.json --baseline reports/baseline --wilson
           robust gate reports/ci --config gate.yaml --fail-on warn
         """
     )
@@ -54,7 +56,7 @@ struct GateCommand: ParsableCommand {
     @Option(help: "Largest allowed drop from the baseline, e.g. 0.02 or 2% (default 0.02).")
     var maxDrop: String?
 
-    @Flag(help: "Fail a baseline point only when the drop is significant (current Wilson interval entirely below).")
+    @Flag(help: "Fail a baseline point only when the drop is significant: the top of its Wilson 95% interval is below baseline - max drop.")
     var wilson = false
 
     @Option(help: "Validity-check status that fails the gate: warn, fail (default) or never.")

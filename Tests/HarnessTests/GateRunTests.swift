@@ -123,4 +123,13 @@ final class GateRunTests: XCTestCase {
         let verdict = try runGate(run: RunResults.resultsPath(for: run), options: GateOptions(requirements: ["clean>=0.9"]), environment: [:]) { _ in }
         XCTAssertTrue(verdict.passed)
     }
+
+    func testJudgesResultsInMemory() throws {
+        let config = try GateOptions(requirements: ["worst@8/255>=0.40"], failOn: "never").resolvedConfig()
+        var output: [String] = []
+        let verdict = try runGate(results: GateFixture.results(), run: "in memory", config: config, environment: [:]) { output.append($0) }
+        XCTAssertTrue(verdict.passed)
+        XCTAssertEqual(verdict.run, "in memory")
+        XCTAssertEqual(output.last, "gate passed: 3 test cases")
+    }
 }
