@@ -1,0 +1,113 @@
+import Foundation
+import Metrics
+
+/// What `robust gate` was asked on the command line, as written: parsing and validating it is
+/// the library's job (`resolvedConfig()`), so every caller gets the same errors.
+public struct GateOptions: Sendable {
+    /// `--require`, in order; added after the config file's.
+    public var requirements: [String]
+    /// `--config`: a gate YAML file (see `GateConfig+YAML.swift`).
+    public var configPath: String?
+    /// `--baseline`: a baseline results.json or run folder.
+    public var baseline: String?
+    /// `--max-drop`: `0.02` or `2%`.
+    public var maxDrop: String?
+    /// `--wilson`: false means "not given" (the config file's setting stands).
+    public var wilson: Bool
+    /// `--fail-on`: `warn`, `fail` or `never`.
+    public var failOn: String?
+    /// `--junit` and `--summary` output files (the summary is appended to).
+    public var junitPath: String?
+    public var summaryPath: String?
+
+    public init(requirements: [String] = [], configPath: String? = nil, baseline: String? = nil, maxDrop: String? = nil,
+                wilson: Bool = false, failOn: String? = nil, junitPath: String? = nil, summaryPath: String? = nil) {
+        self.requirements = requirements
+        self.configPath = configPath
+        self.baseline = baseline
+        self.maxDrop = maxDrop
+        self.wilson = wilson
+        self.failOn = failOn
+        self.junitPath = junitPath
+        self.summaryPath = summaryPath
+    }
+
+    /// The config file's settings (if any) overridden by the flags. Throws usage errors for
+    /// malformed values and bad-input errors for a config file that cannot be read.
+    public func resolvedConfig() throws -> GateConfig {
+        let flags = GateConfig(requirements: try requirements.map(GateRequirement.parse), baseline: baseline,
+                               maxDrop: try maxDrop.map { try GateConfig.parseMaxDrop($0) }, wilson: wilson ? true : nil,
+                               failOn: try failOn.map { try GateFailOn.parse($0) })
+        let config = try configPath.map(GateConfig.load(path:))?.overridden(by: flags) ?? flags
+        try config.validate()
+        return config
+    }
+}
+
+/// Runs the gate on a run folder or results.json: `runGate(results:...)` after loading it.
+///
+/// - Throws: `ToolError.usage` (exit 2) for malformed options, `.badInput` (exit 3) for a missing
+///   or corrupt run, baseline or config file, `.gateFailed` (exit 1) when the gate fails.
+@discardableResult
+public func runGate(run: String, options: GateOptions, environment: [String: String],
+                    output: (String) -> Void = { print($0) }) throws -> GateVerdict {
+    let config = try options.resolvedConfig()
+    let results = try loadGateResults(run, role: "run", hint: "run `robust eval --out \(run)` first")
+    return try runGate(results: results, run: run, config: config, junitPath: options.junitPath, summaryPath: options.summaryPath,
+                       environment: environment, output: output)
+}
+
+/// Runs the gate on results already in memory (e.g. just evaluated; resolve `config` from the
+/// options before evaluating, so that a malformed requirement fails fast): judges them, prints one
+/// line per test case (and GitHub annotations when `environment` says GitHub Actions) through
+/// `output`, writes the JUnit and Markdown files, and throws `ToolError.gateFailed` if the gate
+/// failed, after everything is written. Returns the verdict when it passed.
+@discardableResult
+public func runGate(results: RunResults, run: String, config: GateConfig, junitPath: String? = nil, summaryPath: String? = nil,
+                    environment: [String: String], output: (String) -> Void = { print($0) }) throws -> GateVerdict {
+    if config.requirements.isEmpty, config.baseline == nil, results.checks.isEmpty || config.effectiveFailOn == .never {
+        throw ToolError.usage("nothing to judge: \(run) has no validity checks\(results.checks.isEmpty ? "" : " that can fail with --fail-on never"); "
+            + "give a requirement (--require 'clean>=0.90'), a baseline (--baseline reports/baseline/results.json) or a --config file")
+    }
+    let baseline = try config.baseline.map { path in
+        (results: try loadGateResults(path, role: "baseline", hint: "record one with `robust eval --out reports/baseline`"), name: path)
+    }
+    let verdict = try GateVerdict.judge(results, run: run, config: config, baseline: baseline)
+    verdict.githubAnnotations(environment: environment).forEach(output)
+    verdict.textLines().forEach(output)
+    if let path = junitPath {
+        try writeGateFile(Data(verdict.junitXML().utf8), to: path, flag: "--junit")
+    }
+    if let path = summaryPath {
+        // Appended, as $GITHUB_STEP_SUMMARY expects: earlier steps may have written to it.
+        var text = FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+        if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+        try writeGateFile(Data((text + (text.isEmpty ? "" : "\n") + verdict.markdownSummary()).utf8), to: path, flag: "--summary")
+    }
+    guard verdict.passed else { throw ToolError.gateFailed(verdict.verdictLine) }
+    return verdict
+}
+
+/// Loads a run folder or results.json; a missing or unreadable one is bad input naming the path.
+func loadGateResults(_ runOrFile: String, role: String, hint: String) throws -> RunResults {
+    let path = RunResults.resultsPath(for: runOrFile)
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw ToolError.badInput("no \(role) results at \(runOrFile) (looked for \(path)); \(hint)")
+    }
+    do {
+        return try RunResults.load(path: path)
+    } catch {
+        throw ToolError.badInput("\(error)")
+    }
+}
+
+/// Writes an output file atomically, creating its folder; failure is bad input naming the flag.
+private func writeGateFile(_ data: Data, to path: String, flag: String) throws {
+    do {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try writeAtomically(data, to: path)
+    } catch {
+        throw ToolError.badInput("cannot write \(flag) \(path): \(error.localizedDescription)")
+    }
+}

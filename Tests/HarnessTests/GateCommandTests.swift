@@ -1,0 +1,60 @@
+import Foundation
+import Harness
+import XCTest
+
+/// `robust gate` as CI runs it: the built binary's exit codes 0, 1, 2 and 3 end to end.
+final class GateCommandTests: XCTestCase {
+    /// The release `robust` binary beside the test bundle, or in the package's `.build/release`.
+    func robustBinary() throws -> URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("robust"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("robust"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/release/robust"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("no built robust binary (swift build -c release); looked at \(candidates.map(\.path))")
+        }
+        return found
+    }
+
+    func robust(_ binary: URL, _ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["gate"] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]   // not GITHUB_ACTIONS, whatever runs the tests
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    func testExitCodesEndToEnd() throws {
+        let binary = try robustBinary()
+        let folder = try GateFixture.folder()
+        let run = try GateFixture.writeRun(GateFixture.results(), in: folder)
+        let junit = (folder as NSString).appendingPathComponent("junit.xml")
+
+        let pass = try robust(binary, [run, "--require", "clean>=0.90", "--require", "worst@8/255>=0.40"])
+        XCTAssertEqual(pass.code, 0, pass.stderr)
+        XCTAssertTrue(pass.stdout.hasSuffix("gate passed: 4 test cases\n"), pass.stdout)
+
+        let fail = try robust(binary, [run, "--require", "pgd@0.1>=0.75", "--junit", junit])
+        XCTAssertEqual(fail.code, 1, fail.stderr)
+        XCTAssertEqual(fail.stderr, "robust: gate FAILED: 1 of 3 test cases failed (pgd@0.1>=0.75)\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: junit), "JUnit written before failing")
+
+        let usage = try robust(binary, [run, "--require", "pgd@0.1"])
+        XCTAssertEqual(usage.code, 2, usage.stderr)
+        XCTAssertTrue(usage.stderr.hasPrefix("robust: requirement 'pgd@0.1' has no comparison"), usage.stderr)
+        XCTAssertEqual(try robust(binary, [run, "--wilson-typo"]).code, 2)
+
+        let missing = try robust(binary, [(folder as NSString).appendingPathComponent("nope"), "--require", "clean>=0.9"])
+        XCTAssertEqual(missing.code, 3, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("robust eval"), missing.stderr)
+    }
+}
