@@ -4,6 +4,7 @@ import Foundation
 import Kernels
 import Metrics
 import Models
+import Reports
 
 /// `robust eval` as a function: loads the model and data, checks they fit, runs every attack,
 /// the validity checks and the worst case, and returns the run's `RunResults`.
@@ -106,7 +107,10 @@ public func writeResults(_ results: RunResults, to directory: String) throws {
     }
 }
 
-/// Writes a run folder: results.json, then the files rendered from it.
+/// Writes a run folder: results.json, then the files rendered from it (index.html, curve.csv, samples.csv).
 public func writeRun(_ results: RunResults, to directory: String) throws {
     try writeResults(results, to: directory)
+    do { try writeRunReport(results, to: directory) } catch {
+        throw ToolError.badInput("cannot write the report in \(directory): \(error.localizedDescription); pick another --out")
+    }
 }

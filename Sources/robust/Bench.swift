@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchPeak.self]
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchAttack.self, BenchPeak.self]
     )
 }
 
@@ -181,6 +181,52 @@ struct BenchModel: ParsableCommand {
                 if options.json { printJSONLine(r) } else {
                     print(String(format: "%-12@ batch %d threads %d  inference %8.0f img/s  training %7.0f img/s (medians)",
                                  model as NSString, batchSize, t, r.inference_images_per_second, r.train_images_per_second))
+                }
+            }
+        }
+    }
+}
+
+struct BenchAttack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack",
+        abstract: "Images/s of an attack on a shipped model with fixed work (no pruning: every sample runs every step).",
+        discussion: "Example: robust bench attack --model cnn --model resnet-lite --attack pgd --steps 10 --batch-size 256 --threads 2"
+    )
+
+    @Option(name: .customLong("model"), help: "Shipped model (cnn, resnet-lite, mlp) or checkpoint path, repeatable.")
+    var models: [String] = ["cnn"]
+
+    @Option(help: "Attack name (see `robust attacks`).")
+    var attack = "pgd"
+
+    @Option(help: "Attack steps.")
+    var steps = 10
+
+    @Option(help: "Images per batch.")
+    var batchSize = 256
+
+    @Option(help: "Folder of shipped checkpoints.")
+    var modelsDir = "models"
+
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        guard batchSize > 0, steps > 0 else { throw ValidationError("--batch-size and --steps must be positive.") }
+    }
+
+    func run() throws {
+        for model in models {
+            for t in options.threadCounts {
+                let r: AttackBenchResult
+                do {
+                    r = try benchAttack(model: model, attack: attack, steps: steps, batchSize: batchSize, threads: t,
+                                        runs: options.runs, modelsDirectory: modelsDir)
+                } catch let error as ToolError { throw error } catch { throw ToolError.usage("\(error)") }
+                if options.json { printJSONLine(r) } else {
+                    print(String(format: "%-12@ %@-%d batch %d threads %d  %7.0f img/s median (min %.0f, max %.0f), peak RSS %.0f MiB",
+                                 model as NSString, attack as NSString, steps, batchSize, t, r.images_per_second_median,
+                                 r.images_per_second_min, r.images_per_second_max, r.peak_rss_mib))
                 }
             }
         }

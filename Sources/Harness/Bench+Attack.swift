@@ -1,0 +1,52 @@
+import Attacks
+import Datasets
+import Kernels
+import Models
+import NN
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Throughput of an attack on a shipped checkpoint with fixed work: real Fashion-MNIST test
+/// images, pruning off (every sample runs every step), images per second over `runs` batches.
+public struct AttackBenchResult: Codable, Sendable {
+    public var model: String
+    public var attack: String
+    public var steps: Int
+    public var batch_size: Int
+    public var threads: Int
+    public var runs: Int
+    public var images_per_second_median: Double
+    public var images_per_second_min: Double
+    public var images_per_second_max: Double
+    /// Peak resident memory of the process so far, MiB.
+    public var peak_rss_mib: Double
+}
+
+/// Measures `attack` (steps, eps 8/255... any: work does not depend on epsilon with pruning off).
+public func benchAttack(model name: String, attack: String, steps: Int, batchSize: Int, threads: Int, runs: Int,
+                        modelsDirectory: String) throws -> AttackBenchResult {
+    let saved = Parallel.defaultThreads
+    Parallel.defaultThreads = threads
+    defer { Parallel.defaultThreads = saved }
+    let model = try ModelZoo.load(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
+    let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
+    let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
+    let classifier = NetworkClassifier(network: model.network, classes: model.classes)
+    let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
+    let context = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
+    let times = measure(runs: runs) {
+        _ = instance.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil, context: context)
+    }
+    let speeds = times.map { Double(batchSize) / $0 }.sorted()
+    return AttackBenchResult(model: name, attack: attack, steps: steps, batch_size: batchSize, threads: threads, runs: runs,
+                             images_per_second_median: speeds[speeds.count / 2], images_per_second_min: speeds.first!,
+                             images_per_second_max: speeds.last!, peak_rss_mib: peakResidentMiB())
+}
+
+/// The process's peak resident set size in MiB (Linux reports ru_maxrss in KiB).
+public func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(0), &usage) // 0 is RUSAGE_SELF
+    return Double(usage.ru_maxrss) / 1024
+}
