@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
 BIN := .build/release/robust
 
-.PHONY: setup build test bench models clean
+.PHONY: setup build test eval gate baseline bench models clean
 
 ## setup: install the system packages robust needs (idempotent; apt-get only what is missing).
 setup:
@@ -23,6 +23,23 @@ build: setup
 test: setup
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+
+## eval: the main job. PGD-10 (L-inf, 7 epsilons) on the shipped cnn over the whole Fashion-MNIST
+## test set; prints the curve and the path of the HTML report.
+EVAL_OUT := reports/cnn-fmnist-pgd
+eval: build
+	$(BIN) eval --model cnn --attack pgd --out $(EVAL_OUT)
+	@echo "HTML report: $(CURDIR)/$(EVAL_OUT)/index.html"
+
+## gate: the CI gate on the shipped cnn against the committed baseline (as docs/ci runs it).
+gate: build
+	$(BIN) eval --suite attacks/quick.yaml --model cnn --samples 1000 --out reports/ci
+	$(BIN) gate reports/ci --baseline reports/baseline/results.json --max-drop 0.02 --require 'clean>=0.90' \
+	  --require 'pgd@0.05>=0.10' --junit reports/ci/junit.xml
+
+## baseline: re-record the gate's baseline (commit reports/baseline/results.json afterwards).
+baseline: build
+	$(BIN) eval --suite attacks/quick.yaml --model cnn --samples 1000 --out reports/baseline
 
 ## bench: kernel throughput on this machine, robust and numpy side by side (see BENCHMARKS.md).
 bench: build

@@ -79,7 +79,10 @@ public struct AttackEvaluation {
         let norm = spec.options.norm ?? type.defaultNorm
         let n = indices.count, labels = labels
         let targets = chooseTargets(spec.options.target, clean: clean, attack: spec.id)
-        let exampleEps = spec.epsilons.filter { $0 > 0 }.dropFirst(spec.epsilons.filter { $0 > 0 }.count / 2).first
+        // Gallery examples come from a small epsilon (a third of the way up the grid), where
+        // the perturbation is least visible and the point of the picture is strongest.
+        let nonzero = spec.epsilons.filter { $0 > 0 }
+        let exampleEps = nonzero.isEmpty ? nil : nonzero[(nonzero.count - 1) / 3]
         var fooledAt: [SampleRecord?] = Array(repeating: nil, count: n)
         var records: [SampleRecord] = [], points: [CurvePoint] = [], examples: [Example] = []
         var violations = 0

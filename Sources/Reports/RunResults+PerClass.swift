@@ -26,13 +26,20 @@ extension RunResults {
         Array(Set(samples.filter { $0.norm == norm }.map(\.eps))).sorted()
     }
 
-    /// The epsilon of `norm`'s grid closest to `requested`, or, without one, closest to the middle
-    /// of the grid's range, `(min + max) / 2` (on a tie, the smaller one). Nil when no samples ran at `norm`.
+    /// The epsilon of `norm`'s grid closest to `requested`, or, without one, the one where the worst
+    /// case is closest to half the clean accuracy: where classes differ most (at the largest epsilon
+    /// every class is often at 0 %). On a tie, the smaller one. Nil when no samples ran at `norm`.
     func perClassEpsilon(norm: String, requested: Double?) -> Double? {
         let grid = sampleEpsilons(norm: norm)
-        guard let first = grid.first, let last = grid.last else { return nil }
-        let target = requested ?? (first + last) / 2
-        return grid.min { abs($0 - target) < abs($1 - target) }
+        guard !grid.isEmpty else { return nil }
+        if let requested { return grid.min { abs($0 - requested) < abs($1 - requested) } }
+        let worst = curve.filter { $0.attack == CurvePoint.worstCase && $0.norm == norm }
+        let half = clean.accuracy / 2
+        func distance(_ eps: Double) -> Double {
+            guard let point = worst.first(where: { $0.eps == eps }) else { return .infinity }
+            return abs(point.robustAcc - half)
+        }
+        return grid.min { distance($0) < distance($1) }
     }
 
     /// Per class (in label order, every class of the dataset plus any label beyond it), accuracy at
