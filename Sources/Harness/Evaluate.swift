@@ -30,8 +30,17 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         }
     }
 
+    let classifier = NetworkClassifier(network: model.network, classes: model.classes)
+    return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
+                        attacks: attacks, progress: progress, started: started)
+}
+
+/// The evaluation proper, for any `Classifier` (a zoo model, or a wrapped one in tests): clean
+/// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`.
+public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int], request: EvalRequest, model modelInfo: ModelInfo,
+                     attacks: [any Attack], progress: Bool = false, started: Date = Date()) throws -> RunResults {
     let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count }
-    let evaluation = AttackEvaluation(classifier: NetworkClassifier(network: model.network, classes: model.classes), dataset: dataset,
+    let evaluation = AttackEvaluation(classifier: classifier, dataset: dataset,
                                 indices: indices, batchSize: request.batchSize, seed: request.seed, reuse: request.reuse,
                                 prune: request.prune, examplesPerAttack: request.examplesPerAttack,
                                 progress: progress ? EvalProgress(totalSteps: totalSteps) : nil)
@@ -56,7 +65,7 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         zeroGradientSamples: evaluation.monitor.zeroGradientSamples, nonFiniteLogits: evaluation.monitor.nonFiniteLogits,
         nonFiniteGradients: evaluation.monitor.nonFiniteGradients, boundViolations: violations)
     if request.extraChecks {
-        let extra = ExtraChecks(evaluation: evaluation, clean: clean, classes: model.classes)
+        let extra = ExtraChecks(evaluation: evaluation, clean: clean, classes: classifier.classes)
         observed.largeEps = extra.largeEpsilon()
         observed.convergence = extra.convergence(request.attacks, outcomes: samples)
     }

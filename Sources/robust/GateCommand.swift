@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Kernels
 
 /// `robust gate`: judges a run's results.json against requirements, a baseline and its own validity
 /// checks, and exits 1 when robustness dropped, so a CI job fails. All logic is in Harness (`runGate`).
 ///
-/// RUN is a plain argument so that a later `--model/--suite` mode (evaluate, then gate) can make it
-/// optional and pass the fresh results to `runGate(results:...)` instead.
+/// With `--model` and `--suite` instead of RUN it evaluates first (writing the run to `--out`),
+/// then judges the fresh results.
 struct GateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate",
@@ -38,11 +39,28 @@ struct GateCommand: ParsableCommand {
             --summary "$GITHUB_STEP_SUMMARY"
           robust gate reports/ci/results.json --baseline reports/baseline --wilson
           robust gate reports/ci --config gate.yaml --fail-on warn
+          robust gate --model cnn --suite attacks/quick.yaml --samples 1000 \\
+            --out reports/ci --require 'pgd@0.05>=0.10'
         """
     )
 
-    @Argument(help: ArgumentHelp("A run folder written by `robust eval`, or its results.json.", valueName: "run"))
-    var runFolder: String
+    @Argument(help: ArgumentHelp("A run folder written by `robust eval`, or its results.json (or give --model and --suite).", valueName: "run"))
+    var runFolder: String?
+
+    @Option(help: "Evaluate this model first (with --suite) instead of judging an existing run.")
+    var model: String?
+
+    @Option(help: "Attack suite for --model, e.g. attacks/quick.yaml.")
+    var suite: String?
+
+    @Option(help: "With --model: evaluate the first N test samples.")
+    var samples: Int?
+
+    @Option(help: "With --model: dataset (default fashion-mnist).")
+    var dataset = "fashion-mnist"
+
+    @Option(help: "With --model: the run folder to write (default reports/gate-<model>).")
+    var out: String?
 
     @Option(name: .customLong("require"), help: "A requirement, e.g. 'clean>=0.90', 'pgd@0.1>=0.70', 'worst@8/255>=40%'. Repeatable.")
     var requirements: [String] = []
@@ -68,9 +86,30 @@ struct GateCommand: ParsableCommand {
     @Option(help: "Append a Markdown summary here (e.g. \"$GITHUB_STEP_SUMMARY\").")
     var summary: String?
 
+    func validate() throws {
+        switch (runFolder, model, suite) {
+        case (.some, nil, nil): break
+        case (nil, .some, .some): break
+        case (.some, _, _): throw ValidationError("give either a run folder or --model with --suite, not both")
+        default: throw ValidationError("give a run folder (from `robust eval`), or --model and --suite to evaluate first")
+        }
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive (got \(samples))") }
+    }
+
     func run() throws {
         let options = GateOptions(requirements: requirements, configPath: config, baseline: baseline, maxDrop: maxDrop,
                                   wilson: wilson, failOn: failOn, junitPath: junit, summaryPath: summary)
-        try runGate(run: runFolder, options: options, environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        guard let model, let suite else {
+            try runGate(run: runFolder!, options: options, environment: environment)
+            return
+        }
+        let config = try options.resolvedConfig() // a malformed requirement fails before the evaluation
+        let request = EvalRequest(model: model, dataset: dataset, samples: samples, attacks: try Suite.load(path: suite).attacks,
+                                  threads: Parallel.defaultThreads)
+        let results = try runEvaluation(request)
+        let folder = out ?? "reports/gate-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)"
+        try writeRun(results, to: folder)
+        try runGate(results: results, run: folder, config: config, junitPath: junit, summaryPath: summary, environment: environment)
     }
 }
