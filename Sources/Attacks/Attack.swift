@@ -126,12 +126,16 @@ public struct AttackContext: Sendable {
     /// Stop attacking a sample once it is fooled (the returned example is the same either way,
     /// because iterative attacks keep the first successful iterate; only time is saved).
     public var prune: Bool
+    /// Keep each sample's highest-objective iterate even after it is fooled (adversarial training
+    /// wants the strongest example, an evaluation the first success). Implies no pruning.
+    public var keepHighestLoss: Bool
 
-    public init(eps: Float, seed: UInt64, indices: [Int], prune: Bool = true) {
+    public init(eps: Float, seed: UInt64, indices: [Int], prune: Bool = true, keepHighestLoss: Bool = false) {
         self.eps = eps
         self.seed = seed
         self.indices = indices
-        self.prune = prune
+        self.prune = prune && !keepHighestLoss
+        self.keepHighestLoss = keepHighestLoss
     }
 
     /// The random stream of one sample for one restart of one attack. Independent of the batch,

@@ -57,7 +57,7 @@ struct IterativeAttack {
                 }
                 for (row, i) in active.enumerated() where !fooled[i] {
                     let predicted = argmax(logits, row: row)
-                    let success = targets.map { predicted == $0[i] } ?? (predicted != labels[i])
+                    let success = !context.keepHighestLoss && (targets.map { predicted == $0[i] } ?? (predicted != labels[i]))
                     if success {
                         fooled[i] = true
                         best.setRow(i, current.row(row))

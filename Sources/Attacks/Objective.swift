@@ -12,6 +12,11 @@ public struct ObjectiveValue {
     /// d(value_i)/d(logits_i), [N, K]. Not divided by N: each sample's gradient is its own,
     /// so a sample's attack never depends on which batch it is in.
     public var dLogits: Tensor
+
+    public init(values: [Float], dLogits: Tensor) {
+        self.values = values
+        self.dLogits = dLogits
+    }
 }
 
 /// The losses attacks maximise, each per sample, computed in Double for stability.

@@ -128,6 +128,7 @@ public final class ProgressBar {
         if let loss = e.evalLoss, let accuracy = e.evalAccuracy {
             line += "  eval loss \(fixed(loss, 4)) acc \(fixed(accuracy * 100, 2))%"
         }
+        if let robust = e.evalRobustAccuracy { line += "  PGD-10 acc \(fixed(robust * 100, 2))%" }
         return line + "  \(Int(e.imagesPerSecond.rounded())) img/s  \(fixed(e.trainSeconds + e.evalSeconds, 1))s"
     }
 

@@ -49,6 +49,13 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
         "train_samples": .number(Double(trainIndices.count)),
         "train_seconds": .number((report.seconds * 10).rounded() / 10),
     ]
+    if let adv = c.adversarial {
+        recipe["adversarial"] = .string(adv.method.rawValue)
+        recipe["adversarial_eps"] = .number(shortest(adv.eps))
+        recipe["adversarial_steps"] = .number(Double(adv.steps))
+        if let robust = report.epochs.last?.evalRobustAccuracy { recipe["pgd10_accuracy_first500_test"] = .number(robust) }
+        if let collapse = catastrophicOverfitting(report) { recipe["catastrophic_overfitting"] = .string(collapse) }
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     if let data = try? encoder.encode(c), let json = String(data: data, encoding: .utf8) {
@@ -67,3 +74,11 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
 
 /// A Float widened to the Double with the same shortest decimal form (5e-4, not 0.000500000023...).
 private func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+
+/// Catastrophic overfitting (Wong et al. 2020): PGD accuracy during adversarial training collapsing
+/// (by more than 20 points from its best epoch) while training goes on. A description, or nil.
+public func catastrophicOverfitting(_ report: TrainReport) -> String? {
+    let robust = report.epochs.compactMap { e in e.evalRobustAccuracy.map { (e.epoch, $0) } }
+    guard let best = robust.max(by: { $0.1 < $1.1 }), let last = robust.last, best.1 - last.1 > 0.2 else { return nil }
+    return "PGD-10 accuracy fell from \(Int((best.1 * 100).rounded())) % (epoch \(best.0 + 1)) to \(Int((last.1 * 100).rounded())) % (epoch \(last.0 + 1))"
+}

@@ -19,10 +19,12 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var trainSeconds: Double
     /// Wall-clock seconds of the held-out evaluation.
     public var evalSeconds: Double
+    /// Adversarial training only: PGD-10 accuracy at the training epsilon on the first 500 held-out samples.
+    public var evalRobustAccuracy: Double?
 
     /// An epoch record with every field given.
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, evalLoss: Double?, evalAccuracy: Double?,
-                learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, evalSeconds: Double) {
+                learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, evalSeconds: Double, evalRobustAccuracy: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.trainAccuracy = trainAccuracy
@@ -32,6 +34,7 @@ public struct EpochReport: Codable, Equatable, Sendable {
         self.imagesPerSecond = imagesPerSecond
         self.trainSeconds = trainSeconds
         self.evalSeconds = evalSeconds
+        self.evalRobustAccuracy = evalRobustAccuracy
     }
 }
 

@@ -1,3 +1,4 @@
+import Attacks
 import Datasets
 import Kernels
 import NN
@@ -29,6 +30,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     let stepsPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
     var epochs: [EpochReport] = []
     network.zeroGrad()
+    let adversary = config.adversarial.map { AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0)) }
 
     for epoch in 0..<config.epochs {
         var order = trainIndices
@@ -44,9 +46,22 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         for (step, batch) in train.batches(indices: order, batchSize: config.batchSize).enumerated() {
             learningRate = config.schedule.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
                                                         epochs: config.epochs)
-            let logits = network.forward(batch.x)
-            let (loss, dLogits) = crossEntropy(logits: logits, labels: batch.labels)
-            _ = network.backward(dLogits, accumulateParameterGradients: true)
+            var x = batch.x
+            config.augmentation.apply(&x, indices: batch.indices, seed: config.seed, epoch: epoch)
+            let loss: Float, logits: Tensor
+            if let adversary {
+                let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                network.isTraining = false
+                let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
+                network.isTraining = true
+                if adversary.config.method == .trades {
+                    (loss, logits) = tradesStep(network: network, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
+                } else {
+                    (loss, logits) = lossAndBackward(network, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                }
+            } else {
+                (loss, logits) = lossAndBackward(network, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
+            }
             if let clipValue = config.clipValue { clipGradValue(parameters, clipValue: clipValue) }
             if let clipNorm = config.clipNorm { clipGradNorm(parameters, maxNorm: clipNorm) }
             optimizer.step(parameters, learningRate: learningRate)
@@ -65,16 +80,44 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
 
         let evalClock = Stopwatch()
         let held = evalSet.map { evaluate(network: network, dataset: $0, indices: evalIndices, batchSize: config.batchSize) }
+        // Adversarial training: PGD-10 robust accuracy on a held-out subset, to see robustness grow
+        // and to catch catastrophic overfitting (robust accuracy collapsing while clean accuracy rises).
+        var robust: Double?
+        if let adv = config.adversarial, let set = evalSet {
+            robust = robustAccuracy(network: network, dataset: set, indices: Array(evalIndices.prefix(500)), eps: adv.eps, batchSize: config.batchSize)
+        }
         let report = EpochReport(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
             evalLoss: held?.loss, evalAccuracy: held?.accuracy, learningRate: learningRate,
             imagesPerSecond: Double(seen) / max(trainSeconds, 1e-9), trainSeconds: trainSeconds,
-            evalSeconds: evalClock.seconds)
+            evalSeconds: evalClock.seconds, evalRobustAccuracy: robust)
         epochs.append(report)
         progress?(.epoch(report))
     }
     return TrainReport(config: config, trainCount: trainIndices.count, evalCount: evalIndices.count,
                        epochs: epochs, seconds: runClock.seconds)
+}
+
+/// Forward, loss (label-smoothed when asked) and backward with parameter gradients: one standard step's gradients.
+private func lossAndBackward(_ network: any Layer, _ x: Tensor, _ labels: [Int], smoothing: Float) -> (Float, Tensor) {
+    let logits = network.forward(x)
+    let (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
+    _ = network.backward(dLogits, accumulateParameterGradients: true)
+    return (loss, logits)
+}
+
+/// Accuracy under PGD-10 (L-inf, random start) at `eps`, in inference mode.
+func robustAccuracy(network: any Layer, dataset: Dataset, indices: [Int], eps: Float, batchSize: Int) -> Double {
+    guard !indices.isEmpty, let pgd = try? PGD(options: AttackOptions(norm: .linf, steps: 10)) else { return 0 }
+    network.isTraining = false
+    let classifier = NetworkClassifier(network: network, classes: 0)
+    var correct = 0
+    for batch in dataset.batches(indices: indices, batchSize: batchSize) {
+        let adv = pgd.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil,
+                              context: AttackContext(eps: eps, seed: 0, indices: batch.indices))
+        correct += countCorrect(logits: network.forward(adv), labels: batch.labels)
+    }
+    return Double(correct) / Double(indices.count)
 }
 
 /// Mean loss and accuracy of a classifier on a selection of samples.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Metrics
 import Kernels
 import NN
 
@@ -13,8 +14,17 @@ struct TrainCommand: ParsableCommand {
         The card records the whole recipe, the seed and the clean accuracy on the full test split; the same \
         seed and thread count give bit-identical weights.
 
-        Example: robust train --model cnn --dataset fashion-mnist --epochs 15 --optimizer sgd --lr 0.05 \
-        --momentum 0.9 --nesterov --weight-decay 5e-4 --schedule cosine --out models/cnn-fmnist
+        Adversarial training replaces each batch by adversarial examples made with the attacks' input-gradient \
+        path: --adv pgd (Madry et al.: random start, --adv-steps steps of 2.5*eps/steps), --adv fgsm-rs (fast \
+        adversarial training: one FGSM step of 1.25*eps from a uniform random start), --adv trades (clean \
+        cross-entropy plus --beta times the KL between clean and adversarial predictions). Each epoch then also \
+        reports PGD-10 accuracy on 500 held-out images, so a collapse (catastrophic overfitting) shows.
+
+        Examples:
+          robust train --model cnn --dataset fashion-mnist --epochs 15 --optimizer sgd --lr 0.05 \
+            --momentum 0.9 --nesterov --weight-decay 5e-4 --schedule cosine --out models/cnn-fmnist
+          robust train --model cnn --adv pgd --eps 0.1 --adv-steps 7 --eps-warmup-epochs 2 --epochs 10 \
+            --lr 0.05 --momentum 0.9 --nesterov --weight-decay 5e-4 --out models/cnn-fmnist-pgd
         """
     )
 
@@ -78,6 +88,36 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads (results do not depend on it).")
     var threads = Parallel.defaultThreads
 
+    @Option(help: "Adversarial training: pgd, fgsm-rs or trades.")
+    var adv: String?
+
+    @Option(help: "Adversarial training radius (L-inf, pixel units, e.g. 0.1 or 8/255). Required with --adv.")
+    var eps: String?
+
+    @Option(help: "Attack steps per batch (pgd, trades; default 7 for pgd, 10 for trades).")
+    var advSteps: Int?
+
+    @Option(help: "TRADES: weight of the KL term.")
+    var beta: Float?
+
+    @Option(help: "Epochs over which eps grows linearly from 0.")
+    var epsWarmupEpochs = 0
+
+    @Option(help: "Gaussian pixel-noise augmentation: standard deviation.")
+    var noiseGaussian: Float = 0
+
+    @Option(help: "Uniform pixel-noise augmentation: half-width.")
+    var noiseUniform: Float = 0
+
+    @Option(help: "Random crop after zero-padding by this many pixels.")
+    var cropPadding = 0
+
+    @Flag(help: "Random horizontal flips (only for data whose mirror images keep their class).")
+    var flip = false
+
+    @Option(help: "Label smoothing in [0, 1).")
+    var labelSmoothing: Float = 0
+
     @Option(help: "Output path without extension, e.g. models/cnn-fmnist.")
     var out: String
 
@@ -90,6 +130,19 @@ struct TrainCommand: ParsableCommand {
         if let clipNorm, !(clipNorm > 0) { throw ValidationError("--clip-norm must be positive (got \(clipNorm)).") }
         if let clipValue, !(clipValue > 0) { throw ValidationError("--clip-value must be positive (got \(clipValue)).") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive (got \(samples)).") }
+        if let adv {
+            guard AdversarialTraining.Method(rawValue: adv) != nil else { throw ValidationError("--adv must be pgd, fgsm-rs or trades (got '\(adv)').") }
+            guard let eps else { throw ValidationError("--adv \(adv) needs --eps (the L-inf radius, e.g. --eps 0.1).") }
+            guard let value = Epsilon.parse(eps), value > 0, value <= 1 else { throw ValidationError("--eps must be in (0, 1] (got '\(eps)').") }
+        } else if eps != nil || advSteps != nil || beta != nil || epsWarmupEpochs > 0 {
+            throw ValidationError("--eps, --adv-steps, --beta and --eps-warmup-epochs need --adv pgd|fgsm-rs|trades.")
+        }
+        if beta != nil && adv != "trades" { throw ValidationError("--beta is for --adv trades only.") }
+        if advSteps != nil && adv == "fgsm-rs" { throw ValidationError("--adv fgsm-rs takes one step; drop --adv-steps.") }
+        if let advSteps, advSteps <= 0 { throw ValidationError("--adv-steps must be positive (got \(advSteps)).") }
+        guard epsWarmupEpochs >= 0, epsWarmupEpochs < epochs else { throw ValidationError("--eps-warmup-epochs must be in 0..<epochs.") }
+        guard noiseGaussian >= 0, noiseUniform >= 0, cropPadding >= 0 else { throw ValidationError("noise and --crop-padding must not be negative.") }
+        guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1) (got \(labelSmoothing)).") }
     }
 
     func run() throws {
@@ -105,16 +158,26 @@ struct TrainCommand: ParsableCommand {
         case "adamw": choice = .adamW(beta1: 0.9, beta2: 0.999, eps: 1e-8)
         default: choice = .sgd(momentum: momentum, nesterov: nesterov)
         }
+        let adversarial = adv.flatMap(AdversarialTraining.Method.init).map { method in
+            AdversarialTraining(method: method, eps: Float(Epsilon.parse(eps!)!), steps: advSteps ?? (method == .trades ? 10 : 7),
+                                beta: beta ?? 6, warmupEpochs: epsWarmupEpochs)
+        }
         let config = TrainConfig(epochs: epochs, batchSize: batchSize, optimizer: choice, weightDecay: weightDecay,
                                  noDecayOnBiasAndNorm: noDecayBiasNorm,
                                  schedule: LearningRateSchedule(base: lr, decay: decay, warmupEpochs: warmupEpochs),
-                                 clipNorm: clipNorm, clipValue: clipValue, seed: seed, threads: threads)
+                                 clipNorm: clipNorm, clipValue: clipValue, seed: seed, threads: threads,
+                                 adversarial: adversarial,
+                                 augmentation: Augmentation(gaussianNoise: noiseGaussian, uniformNoise: noiseUniform, cropPadding: cropPadding,
+                                                            horizontalFlip: flip, labelSmoothing: labelSmoothing))
         let request = TrainRequest(architecture: model, dataset: dataset, dataDirectory: data, samples: samples,
                                    config: config, out: out)
         let bar = ProgressBar()
         let (card, report) = try trainModel(request, progress: bar.handle)
         let accuracy = card.cleanTestAccuracy.map { String(format: "%.2f %%", 100 * $0) } ?? "n/a"
         let speed = report.epochs.map(\.imagesPerSecond).sorted()[report.epochs.count / 2]
+        if let collapse = catastrophicOverfitting(report) {
+            FileHandle.standardError.write(Data("robust: warning: catastrophic overfitting: \(collapse); use --adv pgd, a smaller learning rate or --eps-warmup-epochs\n".utf8))
+        }
         print("wrote \(out).safetensors and \(out).json: \(card.architecture), \(card.parameterCount) parameters, "
               + "clean test accuracy \(accuracy), median \(Int(speed)) train images/s, \(Int(report.seconds)) s")
     }

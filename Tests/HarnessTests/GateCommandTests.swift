@@ -4,19 +4,7 @@ import XCTest
 
 /// `robust gate` as CI runs it: the built binary's exit codes 0, 1, 2 and 3 end to end.
 final class GateCommandTests: XCTestCase {
-    /// The release `robust` binary beside the test bundle, or in the package's `.build/release`.
-    func robustBinary() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("robust"),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("robust"),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".build/release/robust"),
-        ]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("no built robust binary (swift build -c release); looked at \(candidates.map(\.path))")
-        }
-        return found
-    }
+    func robustBinary() throws -> URL { try builtRobustBinary() }
 
     func robust(_ binary: URL, _ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
         let process = Process()
@@ -57,4 +45,18 @@ final class GateCommandTests: XCTestCase {
         XCTAssertEqual(missing.code, 3, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("robust eval"), missing.stderr)
     }
+}
+
+/// The release `robust` binary beside the test bundle, or in the package's `.build/release`; skips the test without one.
+func builtRobustBinary() throws -> URL {
+    let candidates = [
+        Bundle.main.bundleURL.appendingPathComponent("robust"),
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("robust"),
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/release/robust"),
+    ]
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw XCTSkip("no built robust binary (swift build -c release); looked at \(candidates.map(\.path))")
+    }
+    return found
 }
