@@ -14,9 +14,11 @@ struct AttacksCommand: ParsableCommand {
             print("\(type.name)  [\(type.norms.map(\.rawValue).joined(separator: ", ")); \(kind)]")
             print("    \(type.summary)")
             for p in type.parameters {
-                print("    --\(p.name.replacingOccurrences(of: "_", with: "-")) (default \(p.defaultValue)): \(p.help)")
+                let flag = p.name == "random_start" ? "--no-random-start" : "--" + p.name.replacingOccurrences(of: "_", with: "-")
+                print("    \(flag) (default \(p.defaultValue)): \(p.help)")
             }
         }
-        print("\nSuites: attacks/*.yaml (robust eval --suite attacks/quick.yaml).")
+        print("\nFlags are `robust eval` options; in a suite file the same parameters are keys with underscores (step_size, p_init, random_start: false).")
+        print("Suites: attacks/*.yaml (robust eval --suite attacks/quick.yaml).")
     }
 }

@@ -69,6 +69,21 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Query budget per sample (square).")
     var queries: Int?
 
+    @Option(help: "Momentum decay (mifgsm).")
+    var momentum: Double?
+
+    @Option(help: "Initial fraction of pixels a square changes (square).")
+    var pInit: Double?
+
+    @Option(help: "Most likely wrong classes tried as targets (apgd-t).")
+    var targetClasses: Int?
+
+    @Option(help: "Random draws per sample, worst kept (noise baselines).")
+    var draws: Int?
+
+    @Flag(help: "Start PGD at the clean image instead of a random point in the ball.")
+    var noRandomStart = false
+
     @Option(help: "Evaluate the first N test samples.")
     var samples: Int?
 
@@ -138,7 +153,9 @@ struct EvalCommand: ParsableCommand {
             guard let type = AttackRegistry.named(name) else {
                 throw ToolError.usage("unknown attack '\(name)'; known attacks: \(AttackRegistry.names.joined(separator: ", ")) (see `robust attacks`)")
             }
-            let options = AttackOptions(norm: normValue, steps: steps, stepSize: step, restarts: restarts, queries: queries,
+            let options = AttackOptions(norm: normValue, steps: steps, stepSize: step, restarts: restarts,
+                                        randomStart: noRandomStart ? false : nil, momentum: momentum, queries: queries,
+                                        pInit: pInit, targetClasses: targetClasses, draws: draws,
                                         target: target.flatMap(TargetMode.init) ?? .none)
             do { _ = try AttackRegistry.make(name, options: options) } catch let error as AttackError {
                 throw ToolError.usage("\(error)")
