@@ -67,39 +67,107 @@ public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into col: U
 /// reads it back; a chunk of a few hundred positions is written and read while it is still in cache.
 public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, columns: Range<Int>,
                    into col: UnsafeMutablePointer<Float>, ld: Int) {
-    let ow = g.outWidth
-    for c in 0..<g.channels {
+    im2col(image, g, rows: 0..<g.colRows, columns: columns, into: col, ld: ld)
+}
+
+/// `im2col` restricted to the rows `rows` (flattened `(c*kh + i)*kw + j`) and output positions
+/// `columns`, written as a `[rows.count, columns.count]` matrix with row stride `ld`.
+///
+/// Why rows too: the GEMM packs B panels straight from the image (`sgemm(packedA:im2colOf:...)`),
+/// one k pass (a row range) and one `nr`-column panel at a time, with `ld = nr`: the packed
+/// panel layout is exactly this matrix, so the column matrix is never materialised.
+public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>, columns: Range<Int>,
+                   into col: UnsafeMutablePointer<Float>, ld: Int) {
+    let ow = g.outWidth, kh = g.kernelHeight, kw = g.kernelWidth
+    for r in rows {
+        let c = r / (kh * kw), i = (r / kw) % kh, j = r % kw
         let plane = image + c * g.height * g.width
-        for i in 0..<g.kernelHeight {
-            for j in 0..<g.kernelWidth {
-                let row = col + ((c * g.kernelHeight + i) * g.kernelWidth + j) * ld - columns.lowerBound
-                // Output columns whose input x = ox*s - p + j lies inside the image; the rest is
-                // padding. Splitting the range removes the per-element branch.
-                let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
-                var p = columns.lowerBound
-                while p < columns.upperBound {
-                    let oy = p / ow, ox0 = p - oy * ow
-                    let ox1 = min(ow, ox0 + columns.upperBound - p)
-                    let out = row + (p - ox0) // out[ox] is position (oy, ox)
-                    let y = oy * g.stride - g.padding + i
-                    let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
-                    if y < 0 || y >= g.height || lo >= hi {
-                        for t in ox0..<ox1 { out[t] = 0 }
-                    } else {
-                        for t in ox0..<lo { out[t] = 0 }
-                        let src = plane + (y * g.width + lo * g.stride - g.padding + j)
-                        if g.stride == 1 {
-                            copyFloats(out + lo, src, hi - lo)
-                        } else {
-                            for t in 0..<(hi - lo) { out[lo + t] = src[t * g.stride] }
-                        }
-                        for t in hi..<ox1 { out[t] = 0 }
-                    }
-                    p += ox1 - ox0
+        let row = col + (r - rows.lowerBound) * ld - columns.lowerBound
+        // Output columns whose input x = ox*s - p + j lies inside the image; the rest is
+        // padding. Splitting the range removes the per-element branch.
+        let valid = g.validOutputRange(kernelOffset: j, size: g.width, outSize: ow)
+        var p = columns.lowerBound
+        while p < columns.upperBound {
+            let oy = p / ow, ox0 = p - oy * ow
+            let ox1 = min(ow, ox0 + columns.upperBound - p)
+            let out = row + (p - ox0) // out[ox] is position (oy, ox)
+            let y = oy * g.stride - g.padding + i
+            let lo = max(ox0, valid.lowerBound), hi = min(ox1, valid.upperBound)
+            if y < 0 || y >= g.height || lo >= hi {
+                for t in ox0..<ox1 { out[t] = 0 }
+            } else {
+                for t in ox0..<lo { out[t] = 0 }
+                let src = plane + (y * g.width + lo * g.stride - g.padding + j)
+                if g.stride == 1 {
+                    copyFloats(out + lo, src, hi - lo)
+                } else {
+                    for t in 0..<(hi - lo) { out[lo + t] = src[t * g.stride] }
                 }
+                for t in hi..<ox1 { out[t] = 0 }
             }
+            p += ox1 - ox0
         }
     }
+}
+
+/// Rows `rows` and columns `columns` of the im2col matrix of a `padded` image (`C x (H+2p) x (W+2p)`,
+/// the border already zero), as a `[rows.count, columns.count]` matrix with row stride `ld`:
+/// element (`(c*kh + i)*kw + j`, `oy*OW + ox`) is `padded[c, oy*s + i, ox*s + j]`.
+///
+/// Why: this is the GEMM's B packing for a convolution (`ld = nr`, one micro-panel). The columns
+/// cut into runs along output rows once per panel; each row of the panel is then a few run
+/// copies at one offset, with no border tests and no divisions (per-element tests made packing
+/// slower than the multiply).
+@inline(__always)
+func im2colPanel(padded: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>, columns: Range<Int>,
+                 into col: UnsafeMutablePointer<Float>, ld: Int) {
+    let ow = g.outWidth, s = g.stride, kh = g.kernelHeight, kw = g.kernelWidth
+    let wp = g.width + 2 * g.padding, planeSize = (g.height + 2 * g.padding) * wp
+    withUnsafeTemporaryAllocation(of: (dst: Int, src: Int, count: Int).self, capacity: columns.count + 1) { runs in
+        var runCount = 0
+        var p = columns.lowerBound
+        while p < columns.upperBound {
+            let oy = p / ow, ox0 = p - oy * ow
+            let count = min(ow - ox0, columns.upperBound - p)
+            runs[runCount] = (dst: p - columns.lowerBound, src: oy * s * wp + ox0 * s, count: count)
+            runCount += 1
+            p += count
+        }
+        var c = rows.lowerBound / (kh * kw), i = (rows.lowerBound / kw) % kh, j = rows.lowerBound % kw
+        var out = col
+        for _ in rows {
+            let base = padded + (c * planeSize + i * wp + j)
+            for r in 0..<runCount {
+                let run = runs[r]
+                let dst = out + run.dst, src = base + run.src, n = run.count
+                if s == 1 {
+                    copyRun(dst, src, n)
+                } else {
+                    for t in 0..<n { dst[t] = src[t &* s] }
+                }
+            }
+            out += ld
+            j += 1
+            if j == kw { j = 0; i += 1; if i == kh { i = 0; c += 1 } }
+        }
+    }
+}
+
+/// Copies `n` floats with 8-wide moves, the last one overlapping the one before instead of a scalar tail.
+@inline(__always)
+func copyRun(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+    guard n >= 8 else {
+        for t in 0..<n { dst[t] = src[t] }
+        return
+    }
+    let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
+    var t = 0
+    while t + 8 < n {
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self), toByteOffset: t &* 4, as: SIMD8<Float>.self)
+        t &+= 8
+    }
+    let last = (n &- 8) &* 4
+    d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
 }
 
 /// Folds a `[C*kh*kw, OH*OW]` column matrix back onto one `C x H x W` image, ADDING into it.

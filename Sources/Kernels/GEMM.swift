@@ -64,7 +64,7 @@ public func sgemm(
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA == .n ? k : m), "sgemm: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(transA))")
-    gemmDriver(.raw(transA, a, lda), transB, m: m, n: n, k: k, alpha: alpha, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+    gemmDriver(.raw(transA, a, lda), .raw(transB, b, ldb), m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc,
                threads: threads, context: context)
 }
 
@@ -84,8 +84,50 @@ public func sgemm(
 ) {
     precondition(packedA.kernelName == context.kernel.name && packedA.kcEven == KPartition(k: packedA.k, kc: context.kc).kc,
                  "sgemm: A was packed for kernel \(packedA.kernelName), not for \(context.kernel.name) with kc \(context.kc)")
-    gemmDriver(.packed(packedA), transB, m: packedA.m, n: n, k: packedA.k, alpha: alpha, b: b, ldb: ldb, beta: beta,
+    gemmDriver(.packed(packedA), .raw(transB, b, ldb), m: packedA.m, n: n, k: packedA.k, alpha: alpha, beta: beta,
                c: c, ldc: ldc, threads: threads, context: context)
+}
+
+/// SGEMM whose B is the im2col matrix of one image, packed straight from the image:
+/// `C := alpha * op(A) * im2col(image) + beta * C`, C `m x (OH*OW)`, A's depth `C*kh*kw`.
+///
+/// Why: a convolution's column matrix is 9x its image; writing it and then packing it again
+/// into B panels cost as much as the multiply (im2col + packing were ~17 % of a CNN attack step).
+/// Here each `kc x nr` B micro-panel is im2col'd directly, while it is hot in L1. Bit-identical
+/// to `im2col` followed by `sgemm(packedA:...)` on the column matrix (same panels, same k passes).
+public func sgemm(
+    packedA: PackedA, im2colOf image: UnsafePointer<Float>, geometry: ConvGeometry,
+    alpha: Float = 1,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    threads: Int = Parallel.defaultThreads,
+    context: GEMMContext = .default
+) {
+    precondition(packedA.kernelName == context.kernel.name && packedA.kcEven == KPartition(k: packedA.k, kc: context.kc).kc,
+                 "sgemm: A was packed for kernel \(packedA.kernelName), not for \(context.kernel.name) with kc \(context.kc)")
+    precondition(packedA.k == geometry.colRows, "sgemm: A has depth \(packedA.k), im2col has \(geometry.colRows) rows")
+    let g = geometry, p = g.padding
+    if p == 0 {
+        gemmDriver(.packed(packedA), .im2colPadded(image, g), m: packedA.m, n: g.colColumns, k: packedA.k, alpha: alpha,
+                   beta: beta, c: c, ldc: ldc, threads: threads, context: context)
+        return
+    }
+    // Pad once per image, so packing never tests a window against the border.
+    let hp = g.height + 2 * p, wp = g.width + 2 * p
+    WorkspacePool.shared.with(g.channels * hp * wp) { padded in
+        for ch in 0..<g.channels {
+            let dst = padded + ch * hp * wp, src = image + ch * g.height * g.width
+            dst.update(repeating: 0, count: p * wp)
+            for y in 0..<g.height {
+                let row = dst + (y + p) * wp
+                for t in 0..<p { row[t] = 0; row[wp - 1 - t] = 0 }
+                copyFloats(row + p, src + y * g.width, g.width)
+            }
+            (dst + (hp - p) * wp).update(repeating: 0, count: p * wp)
+        }
+        gemmDriver(.packed(packedA), .im2colPadded(UnsafePointer(padded), g), m: packedA.m, n: g.colColumns, k: packedA.k,
+                   alpha: alpha, beta: beta, c: c, ldc: ldc, threads: threads, context: context)
+    }
 }
 
 /// Where the driver gets A blocks from: packed now from memory, or from a `PackedA`.
@@ -106,6 +148,27 @@ enum OperandA {
     }
 }
 
+/// Where the driver gets B micro-panels from: packed from a matrix in memory, or im2col'd from an image.
+enum OperandB {
+    case raw(Transpose, UnsafePointer<Float>, Int)
+    /// An image zero-padded by `g.padding` on every side (`C x (H+2p) x (W+2p)`) and its geometry.
+    case im2colPadded(UnsafePointer<Float>, ConvGeometry)
+
+    /// Packs the `kc x cols` slice of op(B) at (`row`, `col`) into one `nr`-wide micro-panel (see `packB`).
+    @inline(__always)
+    func pack(row: Int, col: Int, kc: Int, cols: Int, nr: Int, into dst: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .raw(let trans, let b, let ldb):
+            packB(trans, b: b, ldb: ldb, row: row, col: col, kc: kc, cols: cols, nr: nr, into: dst)
+        case .im2colPadded(let padded, let g):
+            im2colPanel(padded: padded, g, rows: row..<(row + kc), columns: col..<(col + cols), into: dst, ld: nr)
+            if cols < nr {
+                for p in 0..<kc { (dst + p &* nr + cols).update(repeating: 0, count: nr - cols) }
+            }
+        }
+    }
+}
+
 /// How k is cut into passes: near-equal (288 = 144 + 144, not 256 + 32: a short pass wastes a
 /// C update), at most `kc` deep.
 struct KPartition {
@@ -118,11 +181,13 @@ struct KPartition {
 
 /// The Goto/BLIS loops shared by both `sgemm` entry points (see `sgemm` for the contract).
 func gemmDriver(
-    _ operandA: OperandA, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
-    b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+    _ operandA: OperandA, _ operandB: OperandB, m: Int, n: Int, k: Int, alpha: Float,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
     threads: Int, context: GEMMContext
 ) {
-    precondition(ldb >= max(1, transB == .n ? n : k), "sgemm: ldb=\(ldb) too small for op(B) \(k)x\(n) (trans \(transB))")
+    if case .raw(let transB, _, let ldb) = operandB {
+        precondition(ldb >= max(1, transB == .n ? n : k), "sgemm: ldb=\(ldb) too small for op(B) \(k)x\(n) (trans \(transB))")
+    }
     precondition(ldc >= max(1, n), "sgemm: ldc=\(ldc) too small for C \(m)x\(n)")
     if m == 0 || n == 0 { return }
     if k == 0 || alpha == 0 {
@@ -164,7 +229,7 @@ func gemmDriver(
                         let blockA = operandA.block(row: rowStart, rows: rowEnd - rowStart, pc: pc, kc: kc, mr: mr, scratch: scratchA)
                         for p in 0..<nPanels {
                             let width = min(nr, nc - p * nr)
-                            packB(transB, b: b, ldb: ldb, row: pc, col: jc + p * nr, kc: kc, cols: width, nr: nr, into: packedB)
+                            operandB.pack(row: pc, col: jc + p * nr, kc: kc, cols: width, nr: nr, into: packedB)
                             macroKernel(ctx.kernel, kc: kc, mc: rowEnd - rowStart, nc: width, alpha: alpha, packedA: blockA,
                                         packedB: packedB, beta: betaNow, c: c + rowStart * ldc + jc + p * nr, ldc: ldc)
                         }
@@ -172,8 +237,8 @@ func gemmDriver(
                         continue
                     }
                     for p in 0..<nPanels {
-                        packB(transB, b: b, ldb: ldb, row: pc, col: jc + p * nr, kc: kc,
-                              cols: min(nr, nc - p * nr), nr: nr, into: packedB + p * kc * nr)
+                        operandB.pack(row: pc, col: jc + p * nr, kc: kc, cols: min(nr, nc - p * nr), nr: nr,
+                                      into: packedB + p * kc * nr)
                     }
                     var ic = rowStart
                     while ic < rowEnd {

@@ -3,7 +3,7 @@ import Kernels
 /// 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d`), NCHW, weight `[out, in, kh, kw]`.
 ///
 /// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`.
-/// Implemented as im2col + the shared GEMM, one image per task: batch-level parallelism keeps
+/// Implemented as im2col + the shared GEMM (im2col packed inside it), one image per task: batch-level parallelism keeps
 /// each GEMM on one thread, which beats splitting a small GEMM, and makes every result
 /// independent of the thread count.
 public final class Conv2d: Layer {
@@ -73,11 +73,12 @@ public final class Conv2d: Layer {
     }
 
     // x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] -> y: [N, O, OH, OW]
-    // Per image: col = im2col(x_i) [C*kh*kw, OH*OW]; y_i = W [O, C*kh*kw] * col (+ b).
+    // Per image: y_i = W [O, C*kh*kw] * im2col(x_i) [C*kh*kw, OH*OW] (+ b), the column matrix
+    // packed panel by panel inside the GEMM, never materialised.
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
-        var y = Tensor(shape: [n, o, g.outHeight, g.outWidth])
+        var y = Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth])
         x.withUnsafePointer { xp in
         weight.value.withUnsafePointer { wp in
         y.withUnsafeMutablePointer { yp in
@@ -89,16 +90,7 @@ public final class Conv2d: Layer {
                 if g.im2colIsIdentity {
                     sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
                 } else {
-                    let chunk = columnChunk(k: k, spatial: spatial)
-                    WorkspacePool.shared.with(k * chunk) { col in
-                        var j0 = 0
-                        while j0 < spatial {
-                            let w = min(chunk, spatial - j0)
-                            im2col(xi, g, columns: j0..<(j0 + w), into: col, ld: w)
-                            sgemm(packedA: packedW, .n, n: w, b: col, ldb: w, c: yi + j0, ldc: spatial, threads: 1)
-                            j0 += w
-                        }
-                    }
+                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, c: yi, ldc: spatial, threads: 1)
                 }
                 if let bias {
                     for oc in 0..<o {
@@ -120,7 +112,8 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        var dX = Tensor(shape: x.shape)
+        // A GEMM with beta 0 writes every element in the identity case; col2im adds into zeros.
+        var dX = g.im2colIsIdentity ? Tensor(uninitializedShape: x.shape) : Tensor(shape: x.shape)
         dY.withUnsafePointer { dyp in
         weight.value.withUnsafePointer { wp in
         dX.withUnsafeMutablePointer { dxp in

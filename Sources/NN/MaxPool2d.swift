@@ -41,7 +41,7 @@ public final class MaxPool2d: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
-        var y = Tensor(shape: [x.shape[0], x.shape[1], oh, ow])
+        var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], oh, ow])
         let (k, s) = (kernelSize, stride)
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
