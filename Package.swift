@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Models", "Datasets", "Metrics", "_TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
     ]
 )

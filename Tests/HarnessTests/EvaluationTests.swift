@@ -5,6 +5,7 @@ import Harness
 import Kernels
 import Metrics
 import Models
+import Reports
 import XCTest
 
 /// `robust eval`'s contracts on the shipped cnn: reproducibility whatever the batch size and
@@ -25,12 +26,11 @@ final class EvaluationTests: XCTestCase {
         let specs = [AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 5, restarts: 2), epsilons: grid),
                      AttackSpec(id: "square", attack: "square", options: AttackOptions(queries: 30), epsilons: [0.05])]
         let reference = try runEvaluation(request(specs, samples: 24), progress: false)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let referenceBytes = try encoder.encode(reference.samples)
+        let referenceCSV = reference.samplesCSV()
+        XCTAssertEqual(referenceCSV.split(separator: "\n").count, 1 + 24 * 5)
         for (batch, threads) in [(1, 2), (7, 1), (256, 1)] {
             let other = try runEvaluation(request(specs, samples: 24, batchSize: batch, threads: threads), progress: false)
-            XCTAssertEqual(try encoder.encode(other.samples), referenceBytes, "batch \(batch), threads \(threads)")
+            XCTAssertEqual(other.samplesCSV(), referenceCSV, "samples.csv differs: batch \(batch), threads \(threads)")
             for (a, b) in zip(reference.samples, other.samples) where a != b {
                 XCTFail("batch \(batch), threads \(threads): \(a) != \(b)")
                 break
