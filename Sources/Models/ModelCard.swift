@@ -24,6 +24,24 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var sha256: String
     /// The robust version that wrote the card.
     public var toolVersion: String
+    /// Robust accuracies measured with `robust eval` after training (attack, norm, epsilon, samples,
+    /// accuracy and the command), recorded with `robust models record`; empty until measured.
+    public var robustAccuracy: [RobustAccuracy] = []
+
+    /// One measured robust accuracy.
+    public struct RobustAccuracy: Codable, Equatable, Sendable {
+        public var attack: String
+        public var norm: String
+        public var eps: Double
+        public var samples: Int
+        public var accuracy: Double
+        /// The `robust eval` command that measured it.
+        public var command: String
+
+        public init(attack: String, norm: String, eps: Double, samples: Int, accuracy: Double, command: String) {
+            (self.attack, self.norm, self.eps, self.samples, self.accuracy, self.command) = (attack, norm, eps, samples, accuracy, command)
+        }
+    }
 
     public init(architecture: String, dataset: String, inputShape: InputShape, classNames: [String],
                 preprocessing: Preprocessing, trainingRecipe: [String: RecipeValue], cleanTestAccuracy: Double?,
@@ -49,6 +67,23 @@ public struct ModelCard: Codable, Equatable, Sendable {
         case cleanTestAccuracy = "clean_test_accuracy"
         case parameterCount = "parameter_count"
         case toolVersion = "tool_version"
+        case robustAccuracy = "robust_accuracy"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decode(String.self, forKey: .architecture)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        inputShape = try c.decode(InputShape.self, forKey: .inputShape)
+        classes = try c.decode(Int.self, forKey: .classes)
+        classNames = try c.decode([String].self, forKey: .classNames)
+        preprocessing = try c.decode(Preprocessing.self, forKey: .preprocessing)
+        trainingRecipe = try c.decode([String: RecipeValue].self, forKey: .trainingRecipe)
+        cleanTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .cleanTestAccuracy)
+        parameterCount = try c.decode(Int.self, forKey: .parameterCount)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        toolVersion = try c.decode(String.self, forKey: .toolVersion)
+        robustAccuracy = try c.decodeIfPresent([RobustAccuracy].self, forKey: .robustAccuracy) ?? []
     }
 
     /// The card's path for a checkpoint: the same name with `.json` for `.safetensors`.

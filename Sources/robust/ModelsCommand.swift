@@ -8,7 +8,7 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "List the model zoo: architectures and shipped checkpoints.",
-        subcommands: [ModelsList.self, ModelsInit.self, ModelsLogits.self],
+        subcommands: [ModelsList.self, ModelsInit.self, ModelsLogits.self, ModelsRecord.self],
         defaultSubcommand: ModelsList.self
     )
 }
@@ -141,5 +141,25 @@ struct ModelsLogits: ParsableCommand {
         } catch {
             throw ToolError.badInput("cannot write --out \(out): \(error.localizedDescription)")
         }
+    }
+}
+
+/// `robust models record`: copies a run's robust accuracies into the evaluated checkpoint's card.
+struct ModelsRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record a run's robust accuracies (every attack and epsilon) in the evaluated checkpoint's model card.",
+        discussion: "Example: robust models record reports/cnn-fmnist-pgd-pgd20x5   (the run's model SHA-256 must match the card)"
+    )
+
+    @Argument(help: ArgumentHelp("A run folder written by `robust eval`, or its results.json.", valueName: "run"))
+    var runFolder: String
+
+    func run() throws {
+        let (card, entries) = try recordRobustAccuracy(run: runFolder)
+        for e in entries {
+            print(String(format: "%@ %@ eps=%g: %.2f %% of %d samples", e.attack as NSString, e.norm as NSString, e.eps, 100 * e.accuracy, e.samples))
+        }
+        print("recorded \(entries.count) robust accuracies in \(card)")
     }
 }
