@@ -42,7 +42,7 @@ public struct EvalRequest: Sendable {
     public var examplesPerAttack: Int
 
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
-                samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 256, threads: Int,
+                samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128, threads: Int,
                 seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4) {
         self.model = model
         self.modelsDirectory = modelsDirectory

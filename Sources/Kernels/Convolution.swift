@@ -198,7 +198,7 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, columns: Rang
                         let src = row + (p - ox0)
                         let dst = plane + (y * g.width + lo * g.stride - g.padding + j)
                         if g.stride == 1 {
-                            for t in 0..<(hi - lo) { dst[t] += src[lo + t] }
+                            addFloats(dst, src + lo, hi - lo)
                         } else {
                             for t in 0..<(hi - lo) { dst[t * g.stride] += src[lo + t] }
                         }

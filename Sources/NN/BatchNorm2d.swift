@@ -121,6 +121,16 @@ public final class BatchNorm2d: Layer {
         sumDY.withUnsafeMutableBufferPointer { sdy in
         sumDYxHat.withUnsafeMutableBufferPointer { sdyh in
             Parallel.forEach(c) { ch in
+                let g = wp[ch], s = invStd[ch]
+                if !training && !accumulateParameterGradients {
+                    // Inference, input gradient only (attacks): dX = dY * gamma / sqrt(var + eps), no sums needed.
+                    let scale = g * s
+                    for b in 0..<n {
+                        let base = (b * c + ch) * hw
+                        for p in base..<(base + hw) { dxp[p] = dyp[p] * scale }
+                    }
+                    return
+                }
                 var sum = 0.0, sumH = 0.0
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
@@ -131,7 +141,6 @@ public final class BatchNorm2d: Layer {
                 }
                 sdy[ch] = sum
                 sdyh[ch] = sumH
-                let g = wp[ch], s = invStd[ch]
                 let meanDY = Float(sum / Double(m)), meanDYxHat = Float(sumH / Double(m))
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
