@@ -18,7 +18,10 @@ public func recordRobustAccuracy(run: String) throws -> (card: String, entries: 
     let entries = results.curve.filter { $0.eps > 0 }.map { point -> ModelCard.RobustAccuracy in
         let run = results.attacks.first { $0.id == point.attack }
         let parameters = run.map { $0.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? "worst case over the run's attacks"
-        return ModelCard.RobustAccuracy(attack: point.attack, norm: point.norm, eps: point.eps, samples: point.n, accuracy: point.robustAcc,
+        // The worst case is named by the attacks it covers, so runs with different suites do not collide.
+        let name = point.attack == CurvePoint.worstCase
+            ? "worst(" + results.attacks.filter { $0.norm == point.norm }.map(\.id).joined(separator: "+") + ")" : point.attack
+        return ModelCard.RobustAccuracy(attack: name, norm: point.norm, eps: point.eps, samples: point.n, accuracy: point.robustAcc,
                                         command: "robust eval on \(results.dataset.name) \(results.dataset.split), seed \(results.seed), \(results.created): \(run?.attack ?? point.attack) \(parameters)")
     }
     // Replace earlier entries for the same attack, norm, epsilon and sample count.

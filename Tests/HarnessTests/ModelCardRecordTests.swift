@@ -24,7 +24,7 @@ final class ModelCardRecordTests: XCTestCase {
         let run = folder.appendingPathComponent("run").path
         try writeRun(results, to: run)
         let (cardPath, entries) = try recordRobustAccuracy(run: run)
-        XCTAssertEqual(entries.map(\.attack), ["fgsm", "worst"])
+        XCTAssertEqual(entries.map(\.attack), ["fgsm", "worst(fgsm)"])
         let card = try ModelCard.read(path: cardPath)
         XCTAssertEqual(card.robustAccuracy.count, 2)
         XCTAssertEqual(card.robustAccuracy[0].accuracy, results.curve.first { $0.attack == "fgsm" && $0.eps == 0.1 }!.robustAcc)
