@@ -26,7 +26,7 @@ test: setup
 
 ## eval: the main job. PGD-10 (L-inf, 7 epsilons) on the shipped cnn over the whole Fashion-MNIST
 ## test set; prints the curve and the path of the HTML report.
-EVAL_OUT := reports/cnn-fmnist-pgd
+EVAL_OUT := reports/eval-cnn-pgd
 eval: build
 	$(BIN) eval --model cnn --attack pgd --out $(EVAL_OUT)
 	@echo "HTML report: $(CURDIR)/$(EVAL_OUT)/index.html"
