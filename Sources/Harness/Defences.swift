@@ -20,13 +20,17 @@ public struct AdversarialTraining: Codable, Equatable, Sendable {
     public var beta: Float
     /// Epochs over which eps grows linearly from 0 to `eps` (0: full eps from the start).
     public var warmupEpochs: Int
+    /// Weight of the adversarial loss (pgd, fgsm-rs): 1 replaces each batch by its adversarial
+    /// examples; m < 1 trains on (1 - m) * CE(clean) + m * CE(adversarial) (Goodfellow et al.'s mix).
+    public var mix: Float
 
-    public init(method: Method, eps: Float, steps: Int, beta: Float = 6, warmupEpochs: Int = 0) {
+    public init(method: Method, eps: Float, steps: Int, beta: Float = 6, warmupEpochs: Int = 0, mix: Float = 1) {
         self.method = method
         self.eps = eps
         self.steps = steps
         self.beta = beta
         self.warmupEpochs = warmupEpochs
+        self.mix = mix
     }
 
     /// Epsilon for a step of an epoch: linear warm-up over `warmupEpochs`, by step.

@@ -56,6 +56,12 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
                 network.isTraining = true
                 if adversary.config.method == .trades {
                     (loss, logits) = tradesStep(network: network, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
+                } else if adversary.config.mix < 1 {
+                    // Mixed batches: the adversarial term's gradients first, then the clean term's, both accumulated.
+                    let m = adversary.config.mix
+                    let (advLoss, _) = lossAndBackward(network, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
+                    let (cleanLoss, cleanLogits) = lossAndBackward(network, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
+                    (loss, logits) = (m * advLoss + (1 - m) * cleanLoss, cleanLogits)
                 } else {
                     (loss, logits) = lossAndBackward(network, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
                 }
@@ -99,9 +105,11 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
 }
 
 /// Forward, loss (label-smoothed when asked) and backward with parameter gradients: one standard step's gradients.
-private func lossAndBackward(_ network: any Layer, _ x: Tensor, _ labels: [Int], smoothing: Float) -> (Float, Tensor) {
+/// `weight` scales the gradients (for mixed clean and adversarial losses); the loss is returned unscaled.
+private func lossAndBackward(_ network: any Layer, _ x: Tensor, _ labels: [Int], smoothing: Float, weight: Float = 1) -> (Float, Tensor) {
     let logits = network.forward(x)
-    let (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
+    var (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
+    if weight != 1 { for i in dLogits.storage.indices { dLogits.storage[i] *= weight } }
     _ = network.backward(dLogits, accumulateParameterGradients: true)
     return (loss, logits)
 }

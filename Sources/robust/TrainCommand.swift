@@ -100,6 +100,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "TRADES: weight of the KL term.")
     var beta: Float?
 
+    @Option(help: "Weight of the adversarial loss (pgd, fgsm-rs): 1 replaces each batch by adversarial examples, 0.5 mixes clean and adversarial losses equally.")
+    var advMix: Float?
+
     @Option(help: "Epochs over which eps grows linearly from 0.")
     var epsWarmupEpochs = 0
 
@@ -134,8 +137,12 @@ struct TrainCommand: ParsableCommand {
             guard AdversarialTraining.Method(rawValue: adv) != nil else { throw ValidationError("--adv must be pgd, fgsm-rs or trades (got '\(adv)').") }
             guard let eps else { throw ValidationError("--adv \(adv) needs --eps (the L-inf radius, e.g. --eps 0.1).") }
             guard let value = Epsilon.parse(eps), value > 0, value <= 1 else { throw ValidationError("--eps must be in (0, 1] (got '\(eps)').") }
-        } else if eps != nil || advSteps != nil || beta != nil || epsWarmupEpochs > 0 {
-            throw ValidationError("--eps, --adv-steps, --beta and --eps-warmup-epochs need --adv pgd|fgsm-rs|trades.")
+        } else if eps != nil || advSteps != nil || beta != nil || advMix != nil || epsWarmupEpochs > 0 {
+            throw ValidationError("--eps, --adv-steps, --adv-mix, --beta and --eps-warmup-epochs need --adv pgd|fgsm-rs|trades.")
+        }
+        if let advMix {
+            guard advMix > 0, advMix <= 1 else { throw ValidationError("--adv-mix must be in (0, 1] (got \(advMix)).") }
+            guard adv != "trades" else { throw ValidationError("--adv trades has its own clean/adversarial balance (--beta); drop --adv-mix.") }
         }
         if beta != nil && adv != "trades" { throw ValidationError("--beta is for --adv trades only.") }
         if advSteps != nil && adv == "fgsm-rs" { throw ValidationError("--adv fgsm-rs takes one step; drop --adv-steps.") }
@@ -160,7 +167,7 @@ struct TrainCommand: ParsableCommand {
         }
         let adversarial = adv.flatMap(AdversarialTraining.Method.init).map { method in
             AdversarialTraining(method: method, eps: Float(Epsilon.parse(eps!)!), steps: advSteps ?? (method == .trades ? 10 : 7),
-                                beta: beta ?? 6, warmupEpochs: epsWarmupEpochs)
+                                beta: beta ?? 6, warmupEpochs: epsWarmupEpochs, mix: advMix ?? 1)
         }
         let config = TrainConfig(epochs: epochs, batchSize: batchSize, optimizer: choice, weightDecay: weightDecay,
                                  noDecayOnBiasAndNorm: noDecayBiasNorm,

@@ -55,6 +55,8 @@ final class DefenceTests: XCTestCase {
             XCTAssertNotNil(report.epochs.last?.evalRobustAccuracy, "\(method) reports robust accuracy per epoch")
             XCTAssertGreaterThan(report.epochs.last!.evalAccuracy!, 0.5, "\(method) still learns the clean task")
         }
+        let (mixed, _) = try trainMLP(config(AdversarialTraining(method: .pgd, eps: 0.1, steps: 5, warmupEpochs: 1, mix: 0.5)))
+        XCTAssertGreaterThan(try pgdAccuracy(mixed), standardRobust + 0.1, "mixed clean/adversarial batches")
         XCTAssertLessThan(standardRobust, 0.4, "a standard mlp is not robust at eps 0.1")
     }
 
@@ -87,7 +89,8 @@ final class DefenceTests: XCTestCase {
         for (arguments, expected) in [(["--adv", "pgd"], "needs --eps"), (["--eps", "0.1"], "need --adv"),
                                       (["--adv", "pgd", "--eps", "2"], "--eps must be in (0, 1]"),
                                       (["--adv", "pgd", "--eps", "0.1", "--beta", "6"], "--beta is for --adv trades only"),
-                                      (["--adv", "fgsm", "--eps", "0.1"], "--adv must be pgd, fgsm-rs or trades")] {
+                                      (["--adv", "fgsm", "--eps", "0.1"], "--adv must be pgd, fgsm-rs or trades"),
+                                      (["--adv", "trades", "--eps", "0.1", "--adv-mix", "0.5"], "drop --adv-mix")] {
             let process = Process()
             process.executableURL = binary
             process.arguments = ["train", "--model", "cnn", "--out", "/tmp/never"] + arguments
