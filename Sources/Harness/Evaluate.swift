@@ -23,6 +23,14 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
     let dataset = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
     let indices = try DatasetCatalog.select(dataset, samples: request.samples, indicesFile: request.indicesFile)
     let (model, modelInfo) = try loadModel(request, for: dataset)
+    guard model.classes >= 2 else {
+        throw ToolError.badInput("model \(request.model) has \(model.classes) class; attacks need at least 2 classes")
+    }
+    for spec in request.attacks {
+        if case .fixed(let target) = spec.options.target, target >= model.classes {
+            throw ToolError.usage("--target \(target) for '\(spec.id)' is not a class of \(request.model) (classes 0..<\(model.classes): \(model.classNames.joined(separator: ", ")))")
+        }
+    }
     for spec in request.attacks where (spec.options.norm ?? AttackRegistry.named(spec.attack)!.defaultNorm) == .l2 {
         let diameter = Double(dataset.sampleSize).squareRoot()
         if let eps = spec.epsilons.last, eps > diameter {

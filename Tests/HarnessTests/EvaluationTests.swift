@@ -82,6 +82,11 @@ final class EvaluationTests: XCTestCase {
         let (c4, m4) = code { _ = try runEvaluation(unknownModel, progress: false) }
         XCTAssertEqual(c4, 2)
         XCTAssertTrue(m4.contains("cnn"), m4)
+        var badTarget = pgd
+        badTarget.options.target = .fixed(10)
+        let (c5, m5) = code { _ = try runEvaluation(request([badTarget]), progress: false) }
+        XCTAssertEqual(c5, 2)
+        XCTAssertTrue(m5.contains("not a class"), m5)
         XCTAssertThrowsError(try Epsilon.parseGrid("-0.1"))
         XCTAssertThrowsError(try Epsilon.parseGrid("1.5"))
         XCTAssertThrowsError(try Epsilon.parseGrid("abc"))
