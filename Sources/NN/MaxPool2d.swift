@@ -82,6 +82,26 @@ public final class MaxPool2d: Layer {
         dX.withUnsafeMutablePointer { dxp in
             Parallel.forEach(planes) { plane in
                 let src = xp + plane * h * w, dst = dxp + plane * h * w, grad = dyp + plane * oh * ow
+                if padding == 0 && kernelSize == 2 && stride == 2 {
+                    // Non-overlapping 2x2 windows: the first maximum (row-major) takes the gradient,
+                    // chosen by 0/1 factors rather than branches (the argmax is data-dependent).
+                    for oy in 0..<oh {
+                        let r0 = src + 2 * oy * w, r1 = r0 + w, d0 = dst + 2 * oy * w, d1 = d0 + w, gRow = grad + oy * ow
+                        for ox in 0..<ow {
+                            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1], g = gRow[ox]
+                            let m = max(max(a, b), max(c, d))
+                            let ia: Float = a == m ? 1 : 0
+                            let ib: Float = (b == m ? 1 : 0) * (1 - ia)
+                            let ic: Float = (c == m ? 1 : 0) * (1 - ia - ib)
+                            let id: Float = 1 - ia - ib - ic
+                            d0[2 * ox] += g * ia
+                            d0[2 * ox + 1] += g * ib
+                            d1[2 * ox] += g * ic
+                            d1[2 * ox + 1] += g * id
+                        }
+                    }
+                    return
+                }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         let (ys, xs) = window(oy, ox, g)

@@ -34,6 +34,20 @@ final class LayerGradientTests: XCTestCase {
         checkGradients(of: MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: distinctValues([1, 2, 5, 7], seed: 7))
     }
 
+    /// The 2x2 fast path with ties and odd sizes: the gradient goes to the first maximum in
+    /// row-major order (as PyTorch); the row and column outside every window get none.
+    func testMaxPool2dBackwardTiesAndOddSizes() {
+        let x = Tensor(shape: [1, 1, 3, 5], storage: [3, 3, 1, 7, 9,
+                                                     3, 1, 7, 7, 9,
+                                                     5, 5, 5, 5, 5])
+        let pool = MaxPool2d(kernelSize: 2)
+        XCTAssertEqual(pool.forward(x).storage, [3, 7])
+        let dX = pool.backward(Tensor(shape: [1, 1, 1, 2], storage: [10, 20]), accumulateParameterGradients: false)
+        XCTAssertEqual(dX.storage, [10, 0, 0, 20, 0,
+                                    0, 0, 0, 0, 0,
+                                    0, 0, 0, 0, 0])
+    }
+
     func testMaxPool2dForward() {
         let x = Tensor(shape: [1, 1, 2, 4], storage: [1, 5, 2, 0, 3, 4, 8, 7])
         XCTAssertEqual(MaxPool2d(kernelSize: 2).forward(x).storage, [5, 8])
