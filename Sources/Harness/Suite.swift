@@ -173,12 +173,12 @@ struct SuiteFile: Decodable {
             }
             specs.append(AttackSpec(id: entry.id ?? entry.attack, attack: entry.attack, options: options, epsilons: epsilons))
         }
-        return Suite(name: name, description: description ?? "", attacks: try uniqueIDs(specs))
+        return Suite(name: name, description: description ?? "", attacks: uniqueIDs(specs))
     }
 }
 
 /// Gives repeated ids a suffix (`pgd`, `pgd-2`) so every attack's rows stay apart.
-public func uniqueIDs(_ specs: [AttackSpec]) throws -> [AttackSpec] {
+public func uniqueIDs(_ specs: [AttackSpec]) -> [AttackSpec] {
     var seen: [String: Int] = [:]
     return specs.map { spec in
         var spec = spec

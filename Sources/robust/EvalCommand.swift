@@ -164,7 +164,7 @@ struct EvalCommand: ParsableCommand {
             let epsilons = grid ?? (resolvedNorm == .l2 ? EvalRequest.defaultL2Grid : EvalRequest.defaultLinfGrid)
             return AttackSpec(id: name, attack: name, options: options, epsilons: epsilons)
         }
-        return try uniqueIDs(specs)
+        return uniqueIDs(specs)
     }
 
     private func defaultOutput(_ specs: [AttackSpec]) -> String {
