@@ -9,9 +9,8 @@ public final class ReLU: Layer {
 
     public init() {}
 
-    /// Runs `body` on 16 Ki-element blocks of `0..<count`, in parallel: copy and mask of one block
-    /// stay in L2 (one pass over memory instead of a copy-on-write pass and a mask pass), and the
-    /// layer no longer runs on one thread. Elementwise, so blocks and threads never change a bit.
+    /// Runs `body` on 16 Ki-element blocks of `0..<count`, in parallel (one pass over memory, out of
+    /// place). Elementwise, so blocks and threads never change a bit.
     static func blocks(_ count: Int, _ body: (Range<Int>) -> Void) {
         let block = 16_384
         let threads = count < 4 * block ? 1 : Parallel.defaultThreads
@@ -27,8 +26,7 @@ public final class ReLU: Layer {
         x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
                 ReLU.blocks(x.count) { r in
-                    copyFloats(yp + r.lowerBound, xp + r.lowerBound, r.count)
-                    reluInPlace(yp + r.lowerBound, count: r.count)
+                    relu(xp + r.lowerBound, into: yp + r.lowerBound, count: r.count)
                 }
             }
         }
@@ -44,8 +42,7 @@ public final class ReLU: Layer {
         dY.withUnsafePointer { dyp in
             dX.withUnsafeMutablePointer { dxp in
                 ReLU.blocks(dY.count) { r in
-                    copyFloats(dxp + r.lowerBound, dyp + r.lowerBound, r.count)
-                    reluMaskInPlace(dxp + r.lowerBound, input: xp + r.lowerBound, count: r.count)
+                    reluMask(dyp + r.lowerBound, input: xp + r.lowerBound, into: dxp + r.lowerBound, count: r.count)
                 }
             }
         }}

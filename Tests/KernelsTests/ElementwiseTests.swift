@@ -10,12 +10,14 @@ final class ElementwiseTests: XCTestCase {
             var x = randomArray(count, seed: UInt64(count))
             x[0] = 0
             if count > 3 { x[3] = .nan }
-            var y = x
-            y.withUnsafeMutableBufferPointer { reluInPlace($0.baseAddress!, count: count) }
-            var dX = randomArray(count, seed: 99)
-            let dY = dX
+            var y = [Float](repeating: 7, count: count)
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { relu(xp.baseAddress!, into: $0.baseAddress!, count: count) } }
+            var dX = [Float](repeating: 7, count: count)
+            let dY = randomArray(count, seed: 99)
             x.withUnsafeBufferPointer { xp in
-                dX.withUnsafeMutableBufferPointer { reluMaskInPlace($0.baseAddress!, input: xp.baseAddress!, count: count) }
+                dY.withUnsafeBufferPointer { dyp in
+                    dX.withUnsafeMutableBufferPointer { reluMask(dyp.baseAddress!, input: xp.baseAddress!, into: $0.baseAddress!, count: count) }
+                }
             }
             for i in 0..<count {
                 if x[i].isNaN {
