@@ -33,7 +33,6 @@ public struct GEMMContext: Sendable {
     public static func tuned(for kernel: MicroKernel) -> GEMMContext {
         switch kernel.name {
         case MicroKernel.avx512.name: return GEMMContext(kernel: kernel, mc: 144, kc: 320, nc: 4096)
-        case MicroKernel.avx512x12.name: return GEMMContext(kernel: kernel, mc: 144, kc: 320, nc: 4096)
         case MicroKernel.avx2.name: return GEMMContext(kernel: kernel, mc: 120, kc: 256, nc: 4096)
         default: return GEMMContext(kernel: kernel, mc: 64, kc: 256, nc: 2048)
         }

@@ -35,7 +35,7 @@ struct CPUFeatures {
 
     func supports(_ kernel: MicroKernel) -> Bool {
         switch kernel.name {
-        case MicroKernel.avx512.name, MicroKernel.avx512x12.name: return avx512f && fma
+        case MicroKernel.avx512.name: return avx512f && fma
         case MicroKernel.avx2.name: return avx2 && fma
         default: return true
         }

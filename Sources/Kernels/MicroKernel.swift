@@ -25,14 +25,12 @@ public struct MicroKernel: Sendable {
 
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.
     public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512)
-    /// 12x32 with SIMD16 (AVX-512 + FMA): more FMAs per byte loaded than 8x32. Needs `avx512f`.
-    public static let avx512x12 = MicroKernel(name: "avx512-12x32", mr: 12, nr: 32, run: sgemmMicroKernelAVX512x12)
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
     public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.
     public static let portable = MicroKernel(name: "portable-4x8", mr: 4, nr: 8, run: sgemmMicroKernelPortable)
 
-    public static let all: [MicroKernel] = [.avx512, .avx512x12, .avx2, .portable]
+    public static let all: [MicroKernel] = [.avx512, .avx2, .portable]
 }
 
 /// Portable micro-kernel, compiled with no target flags: multiply and add stay separate
