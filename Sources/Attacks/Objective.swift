@@ -96,7 +96,7 @@ func sortedDescending(_ z: [Double]) -> [Int] {
 }
 
 /// The index of the largest logit of row `i` (first on ties, as `torch.argmax`).
-func argmax(_ logits: Tensor, row i: Int) -> Int {
+public func argmax(_ logits: Tensor, row i: Int) -> Int {
     let k = logits.dim(1)
     var best = 0
     for j in 1..<k where logits.storage[i * k + j] > logits.storage[i * k + best] { best = j }

@@ -42,6 +42,12 @@ public struct AttackEvaluation {
         public var logits: [Float]
         /// A second forward pass of the first batch gave bit-identical logits.
         public var deterministic: Bool
+
+        /// The clean pass of the samples at `positions` (per-sample results do not depend on the batch).
+        func subset(_ positions: [Int], classes k: Int) -> CleanPass {
+            CleanPass(predictions: positions.map { predictions[$0] }, confidences: positions.map { confidences[$0] },
+                      logits: positions.flatMap { logits[$0 * k..<($0 + 1) * k] }, deterministic: deterministic)
+        }
     }
 
     /// Everything one attack produced over its epsilons.
@@ -177,12 +183,10 @@ public struct AttackEvaluation {
 /// Argmax and softmax probability of row `row`.
 func prediction(_ logits: Tensor, row: Int) -> (Int, Double) {
     let k = logits.dim(1)
-    let z = logits.storage[row * k..<(row + 1) * k]
-    var best = z.startIndex
-    for j in z.indices where z[j] > z[best] { best = j }
-    let m = Double(z[best])
-    let total = z.reduce(0.0) { $0 + exp(Double($1) - m) }
-    return (best - z.startIndex, 1 / total)
+    let best = argmax(logits, row: row)
+    let m = Double(logits.storage[row * k + best])
+    let total = logits.storage[row * k..<(row + 1) * k].reduce(0.0) { $0 + exp(Double($1) - m) }
+    return (best, 1 / total)
 }
 
 /// Pixels in [0, 1] as bytes.

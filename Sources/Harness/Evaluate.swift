@@ -31,7 +31,7 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
             throw ToolError.usage("--target \(target) for '\(spec.id)' is not a class of \(request.model) (classes 0..<\(model.classes): \(model.classNames.joined(separator: ", ")))")
         }
     }
-    for spec in request.attacks where (spec.options.norm ?? AttackRegistry.named(spec.attack)!.defaultNorm) == .l2 {
+    for (spec, attack) in zip(request.attacks, attacks) where (spec.options.norm ?? type(of: attack).defaultNorm) == .l2 {
         let diameter = Double(dataset.sampleSize).squareRoot()
         if let eps = spec.epsilons.last, eps > diameter {
             throw ToolError.usage("L2 epsilon \(eps) for '\(spec.id)' exceeds the diameter of the image box (\(String(format: "%.1f", diameter))); use a smaller ε")

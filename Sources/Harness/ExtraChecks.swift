@@ -21,7 +21,7 @@ struct ExtraChecks {
         guard !positions.isEmpty, let pgd = try? PGD(options: AttackOptions(norm: .linf, steps: 50)) else { return nil }
         var sub = evaluation
         sub.indices = positions.map { evaluation.indices[$0] }
-        let subClean = sub.cleanPass()
+        let subClean = clean.subset(positions, classes: classes)
         let outcome = sub.run(AttackSpec(id: "check-large-eps", attack: "pgd", options: AttackOptions(norm: .linf, steps: 50), epsilons: [1]),
                               attack: pgd, clean: subClean)
         let robust = outcome.records.filter { $0.isRobust }.count
@@ -43,7 +43,7 @@ struct ExtraChecks {
         var sub = evaluation
         sub.indices = positions.map { evaluation.indices[$0] }
         let stronger = sub.run(AttackSpec(id: spec.id + "-check", attack: spec.attack, options: options, epsilons: [eps]),
-                               attack: attack, clean: sub.cleanPass())
+                               attack: attack, clean: clean.subset(positions, classes: classes))
         let chosen = Set(sub.indices)
         let base = outcomes.filter { $0.attack == spec.id && $0.eps == eps && chosen.contains($0.index) }
         guard base.count == positions.count else { return nil }

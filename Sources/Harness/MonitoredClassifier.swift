@@ -18,13 +18,13 @@ final class MonitoredClassifier: Classifier {
 
     func logits(_ x: Tensor) -> Tensor {
         let z = inner.logits(x)
-        nonFiniteLogits += z.storage.filter { !$0.isFinite }.count
+        nonFiniteLogits += countNonFinite(z)
         return z
     }
 
     func valueAndGradient(_ x: Tensor, objective: (Tensor) -> ObjectiveValue) -> (logits: Tensor, values: [Float], gradient: Tensor) {
         let result = inner.valueAndGradient(x, objective: objective)
-        nonFiniteLogits += result.logits.storage.filter { !$0.isFinite }.count
+        nonFiniteLogits += countNonFinite(result.logits)
         let n = x.dim(0), d = n == 0 ? 0 : result.gradient.count / n
         for i in 0..<n {
             var allZero = true
@@ -37,5 +37,9 @@ final class MonitoredClassifier: Classifier {
         }
         gradientSamples += n
         return result
+    }
+
+    private func countNonFinite(_ t: Tensor) -> Int {
+        t.storage.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
     }
 }

@@ -157,9 +157,6 @@ struct EvalCommand: ParsableCommand {
                                         randomStart: noRandomStart ? false : nil, momentum: momentum, queries: queries,
                                         pInit: pInit, targetClasses: targetClasses, draws: draws,
                                         target: target.flatMap(TargetMode.init) ?? .none)
-            do { _ = try AttackRegistry.make(name, options: options) } catch let error as AttackError {
-                throw ToolError.usage("\(error)")
-            }
             let resolvedNorm = normValue ?? type.defaultNorm
             let epsilons = grid ?? (resolvedNorm == .l2 ? EvalRequest.defaultL2Grid : EvalRequest.defaultLinfGrid)
             return AttackSpec(id: name, attack: name, options: options, epsilons: epsilons)

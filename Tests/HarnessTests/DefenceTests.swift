@@ -57,7 +57,6 @@ final class DefenceTests: XCTestCase {
         }
         let (mixed, _) = try trainMLP(config(AdversarialTraining(method: .pgd, eps: 0.1, steps: 5, warmupEpochs: 1, mix: 0.5)))
         XCTAssertGreaterThan(try pgdAccuracy(mixed), standardRobust + 0.1, "mixed clean/adversarial batches")
-        XCTAssertLessThan(standardRobust, 0.4, "a standard mlp is not robust at eps 0.1")
     }
 
     func testEverySafeguardRunsAndLearns() throws {
