@@ -16,13 +16,17 @@ public func recordRobustAccuracy(run: String) throws -> (card: String, entries: 
         throw ToolError.badInput("\(path) evaluated weights with SHA-256 \(results.model.sha256), but \(cardPath) describes \(card.sha256); re-run `robust eval` on this checkpoint")
     }
     let entries = results.curve.filter { $0.eps > 0 }.map { point -> ModelCard.RobustAccuracy in
-        let run = results.attacks.first { $0.id == point.attack }
-        let parameters = run.map { $0.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? "worst case over the run's attacks"
         // The worst case is named by the attacks it covers, so runs with different suites do not collide.
-        let name = point.attack == CurvePoint.worstCase
-            ? "worst(" + results.attacks.filter { $0.norm == point.norm }.map(\.id).joined(separator: "+") + ")" : point.attack
+        let name: String, what: String
+        if let run = results.attacks.first(where: { $0.id == point.attack }) {
+            name = point.attack
+            what = run.attack + " " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        } else {
+            name = "worst(" + results.attacks.filter { $0.norm == point.norm }.map(\.id).joined(separator: "+") + ")"
+            what = "worst case over the run's attacks"
+        }
         return ModelCard.RobustAccuracy(attack: name, norm: point.norm, eps: point.eps, samples: point.n, accuracy: point.robustAcc,
-                                        command: "robust eval on \(results.dataset.name) \(results.dataset.split), seed \(results.seed), \(results.created): \(run?.attack ?? point.attack) \(parameters)")
+                                        command: "robust eval on \(results.dataset.name) \(results.dataset.split), seed \(results.seed), \(results.created): \(what)")
     }
     // Replace earlier entries for the same attack, norm, epsilon and sample count.
     card.robustAccuracy.removeAll { old in entries.contains { $0.attack == old.attack && $0.norm == old.norm && $0.eps == old.eps && $0.samples == old.samples } }
