@@ -6,14 +6,18 @@ import Kernels
 /// -infinity, so it is never the maximum. The gradient goes to the first maximum of each window
 /// (row-major order), as in PyTorch.
 ///
-/// Forward keeps the input, not an argmax map: the max alone is branch-free and fast (attacks run
-/// forward far more often than backward), and backward finds each window's argmax again.
+/// The common 2x2 stride-2 case keeps a one-byte argmax code per output (`maxPool2x2`), so backward
+/// reads neither the input nor a zeroed dX. Other windows keep the input and find each argmax again.
 public final class MaxPool2d: Layer {
     public let kernelSize: Int
     public let stride: Int
     public let padding: Int
     public var isTraining = false
     private var input: Tensor?
+    private var inputShape: [Int]?
+    private var codes: [UInt8] = []
+
+    private var isTwoByTwo: Bool { kernelSize == 2 && stride == 2 && padding == 0 }
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding <= kernelSize / 2,
@@ -42,20 +46,26 @@ public final class MaxPool2d: Layer {
         let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], oh, ow])
-        let (k, s) = (kernelSize, stride)
+        inputShape = x.shape
+        if isTwoByTwo {
+            input = nil
+            if codes.count != y.count { codes = [UInt8](repeating: 0, count: y.count) }
+            x.withUnsafePointer { xp in
+            y.withUnsafeMutablePointer { yp in
+            codes.withUnsafeMutableBufferPointer { cp in
+                let codes = cp.baseAddress!
+                Parallel.forEach(planes) { plane in
+                    maxPool2x2(xp + plane * h * w, height: h, width: w, into: yp + plane * oh * ow, codes: codes + plane * oh * ow)
+                }
+            }}}
+            return y
+        }
+        input = x
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
             Parallel.forEach(planes) { plane in
                 let src = xp + plane * h * w
                 let out = yp + plane * oh * ow
-                if padding == 0 && k == 2 && s == 2 {
-                    // The common case, branch-free: max of two rows, then of pairs.
-                    for oy in 0..<oh {
-                        let r0 = src + 2 * oy * w, r1 = r0 + w, o = out + oy * ow
-                        for ox in 0..<ow { o[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) }
-                    }
-                    return
-                }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         let (ys, xs) = window(oy, ox, g)
@@ -66,42 +76,36 @@ public final class MaxPool2d: Layer {
                 }
             }
         }}
-        input = x
         return y
     }
 
     // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's first maximum
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+        guard let shape = inputShape else { preconditionFailure("MaxPool2d: backward called before forward") }
+        let g = geometry(shape)
+        let planes = shape[0] * shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
+        dY.expectShape([shape[0], shape[1], oh, ow], "MaxPool2d.backward dY for input \(shape)")
+        if isTwoByTwo {
+            // Every covered position is written; only an odd last row or column needs zeros.
+            var dX = h % 2 == 0 && w % 2 == 0 ? Tensor(uninitializedShape: shape) : Tensor(shape: shape)
+            dY.withUnsafePointer { dyp in
+            codes.withUnsafeBufferPointer { cp in
+            dX.withUnsafeMutablePointer { dxp in
+                let codes = cp.baseAddress!
+                Parallel.forEach(planes) { plane in
+                    maxPool2x2Backward(dyp + plane * oh * ow, codes: codes + plane * oh * ow, height: h, width: w,
+                                       into: dxp + plane * h * w)
+                }
+            }}}
+            return dX
+        }
         guard let x = input else { preconditionFailure("MaxPool2d: backward called before forward") }
-        let g = geometry(x.shape)
-        let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
-        dY.expectShape([x.shape[0], x.shape[1], oh, ow], "MaxPool2d.backward dY for input \(x.shape)")
-        var dX = Tensor(shape: x.shape)
+        var dX = Tensor(shape: shape)
         x.withUnsafePointer { xp in
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
             Parallel.forEach(planes) { plane in
                 let src = xp + plane * h * w, dst = dxp + plane * h * w, grad = dyp + plane * oh * ow
-                if padding == 0 && kernelSize == 2 && stride == 2 {
-                    // Non-overlapping 2x2 windows: the first maximum (row-major) takes the gradient,
-                    // chosen by 0/1 factors rather than branches (the argmax is data-dependent).
-                    for oy in 0..<oh {
-                        let r0 = src + 2 * oy * w, r1 = r0 + w, d0 = dst + 2 * oy * w, d1 = d0 + w, gRow = grad + oy * ow
-                        for ox in 0..<ow {
-                            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1], g = gRow[ox]
-                            let m = max(max(a, b), max(c, d))
-                            let ia: Float = a == m ? 1 : 0
-                            let ib: Float = (b == m ? 1 : 0) * (1 - ia)
-                            let ic: Float = (c == m ? 1 : 0) * (1 - ia - ib)
-                            let id: Float = 1 - ia - ib - ic
-                            d0[2 * ox] += g * ia
-                            d0[2 * ox + 1] += g * ib
-                            d1[2 * ox] += g * ic
-                            d1[2 * ox + 1] += g * id
-                        }
-                    }
-                    return
-                }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         let (ys, xs) = window(oy, ox, g)

@@ -48,6 +48,45 @@ final class LayerGradientTests: XCTestCase {
                                     0, 0, 0, 0, 0])
     }
 
+    /// Small integers (many ties, zeros, negatives) on planes wide enough for the SIMD body plus
+    /// a tail (width 22 -> 11 outputs per row = 8 vector + 3 scalar), odd height.
+    func tiedValues(_ shape: [Int], seed: UInt64) -> Tensor {
+        var rng = SplitMix64(seed: seed)
+        return Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in Float(Int(rng.next() % 7) - 3) })
+    }
+
+    /// The 2x2 SIMD path against a naive first-maximum pool, values and gradients exactly.
+    func testMaxPool2dSIMDPathMatchesNaive() {
+        let (n, c, h, w) = (2, 3, 9, 22)
+        let x = tiedValues([n, c, h, w], seed: 11)
+        let dY = randomTensor([n, c, h / 2, w / 2], seed: 12)
+        var y = [Float](), dX = [Float](repeating: 0, count: x.count)
+        for plane in 0..<n * c {
+            for oy in 0..<h / 2 {
+                for ox in 0..<w / 2 {
+                    let at = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (plane * h + 2 * oy + $0) * w + 2 * ox + $1 }
+                    let best = at.max { x.storage[$0] < x.storage[$1] || (x.storage[$0] == x.storage[$1] && $0 > $1) }!
+                    y.append(x.storage[best])
+                    dX[best] += dY.storage[(plane * (h / 2) + oy) * (w / 2) + ox]
+                }
+            }
+        }
+        let pool = MaxPool2d(kernelSize: 2)
+        XCTAssertEqual(pool.forward(x).storage, y)
+        XCTAssertEqual(pool.backward(dY, accumulateParameterGradients: false).storage, dX)
+    }
+
+    /// The cnn pools before its ReLUs: the two orders agree bit for bit, values and input gradients, ties and zeros included.
+    func testMaxPoolAndReLUCommute() {
+        let x = tiedValues([2, 3, 9, 22], seed: 13)
+        let dY = randomTensor([2, 3, 4, 11], seed: 14)
+        let reluFirst = Sequential(ReLU(), MaxPool2d(kernelSize: 2))
+        let poolFirst = Sequential(MaxPool2d(kernelSize: 2), ReLU())
+        XCTAssertEqual(reluFirst.forward(x).storage, poolFirst.forward(x).storage)
+        XCTAssertEqual(reluFirst.backward(dY, accumulateParameterGradients: false).storage,
+                       poolFirst.backward(dY, accumulateParameterGradients: false).storage)
+    }
+
     func testMaxPool2dForward() {
         let x = Tensor(shape: [1, 1, 2, 4], storage: [1, 5, 2, 0, 3, 4, 8, 7])
         XCTAssertEqual(MaxPool2d(kernelSize: 2).forward(x).storage, [5, 8])
