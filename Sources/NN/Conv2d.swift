@@ -24,6 +24,9 @@ public final class Conv2d: Layer {
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
     static let weightGradientChunk = 8
 
+    /// The largest column matrix (floats) folded whole by `col2imGather`: 768 KiB, inside the 1 MiB L2.
+    static let gatherColumnLimit = 196_608
+
     /// Output positions per im2col chunk; nil picks them so a chunk is about 256 KiB (it stays in
     /// L2 between im2col and the GEMM). Tests set small values to exercise chunk edges. The
     /// chunking changes the order of the weight-gradient sum, never its dependence on threads.
@@ -112,8 +115,10 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        // A GEMM with beta 0 writes every element in the identity case; col2im adds into zeros.
-        var dX = g.im2colIsIdentity ? Tensor(uninitializedShape: x.shape) : Tensor(shape: x.shape)
+        // Stride 1 with a column matrix that fits L2: one GEMM per image, then a gathering fold
+        // that writes every pixel once. Otherwise chunks, and col2im adds into zeros.
+        let gather = !g.im2colIsIdentity && g.stride == 1 && k * spatial <= Conv2d.gatherColumnLimit
+        var dX = g.im2colIsIdentity || gather ? Tensor(uninitializedShape: x.shape) : Tensor(shape: x.shape)
         dY.withUnsafePointer { dyp in
         weight.value.withUnsafePointer { wp in
         dX.withUnsafeMutablePointer { dxp in
@@ -123,6 +128,11 @@ public final class Conv2d: Layer {
                 let dxi = dxp + i * g.imageCount
                 if g.im2colIsIdentity {
                     sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
+                } else if gather {
+                    WorkspacePool.shared.with(k * spatial) { dCol in
+                        sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dCol, ldc: spatial, threads: 1)
+                        col2imGather(dCol, g, into: dxi)
+                    }
                 } else {
                     let chunk = columnChunk(k: k, spatial: spatial)
                     WorkspacePool.shared.with(k * chunk) { dCol in

@@ -63,4 +63,28 @@ final class ConvolutionIm2colTests: XCTestCase {
             XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)), "geometry \(g)")
         }
     }
+
+    /// The gathering fold writes exactly what col2im adds into zeros, bit for bit, on stride-1
+    /// geometries with interiors wider and narrower than a vector, padding 0 to 2, kernels 1, 3, 5, 2x3.
+    func testCol2imGatherMatchesCol2im() {
+        let strideOne = [
+            ConvGeometry(channels: 2, height: 5, width: 7, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
+            ConvGeometry(channels: 3, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
+            ConvGeometry(channels: 1, height: 11, width: 23, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2),
+            ConvGeometry(channels: 2, height: 9, width: 19, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 0),
+            ConvGeometry(channels: 2, height: 6, width: 13, kernelHeight: 2, kernelWidth: 3, stride: 1, padding: 1),
+            ConvGeometry(channels: 2, height: 4, width: 3, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 0),
+            ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
+        ]
+        for (index, g) in strideOne.enumerated() {
+            let col = randomArray(g.colRows * g.colColumns, seed: UInt64(30 + index))
+            var scattered = [Float](repeating: 0, count: g.imageCount)
+            var gathered = [Float](repeating: .nan, count: g.imageCount)
+            col.withUnsafeBufferPointer { cp in
+                scattered.withUnsafeMutableBufferPointer { col2im(cp.baseAddress!, g, addingInto: $0.baseAddress!) }
+                gathered.withUnsafeMutableBufferPointer { col2imGather(cp.baseAddress!, g, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(gathered, scattered, "geometry \(g)")
+        }
+    }
 }
