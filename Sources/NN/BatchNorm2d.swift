@@ -22,8 +22,11 @@ public final class BatchNorm2d: Layer {
     public let numBatchesTracked: Parameter
     public var isTraining = false
 
-    // Forward cache: the normalised input and 1/sqrt(var + eps) per channel.
-    private var xHat: Tensor?
+    // Forward cache: the input, and the mean and 1/sqrt(var + eps) it was normalised with. Backward
+    // recomputes xHat = (x - mean) * invStd, bit for bit as forward did, when it needs it: keeping
+    // xHat would cost a copy of every activation on every forward, and attacks never need it.
+    private var input: Tensor?
+    private var mean: [Float] = []
     private var invStd: [Float] = []
 
     /// A batch norm over `numFeatures` channels, with PyTorch's defaults.
@@ -75,12 +78,10 @@ public final class BatchNorm2d: Layer {
             variance = runningVar.value.storage
         }
         let invStd = variance.map { 1 / ($0 + eps).squareRoot() }
-        var xHat = x
-        var y = x
+        var y = Tensor(uninitializedShape: x.shape)
         // Pointer loops, one channel per task: indexing `storage` element by element paid a
         // uniqueness check each time and was the largest cost of a resnet-lite step.
         x.withUnsafePointer { xp in
-        xHat.withUnsafeMutablePointer { hp in
         y.withUnsafeMutablePointer { yp in
         weight.value.withUnsafePointer { wp in
         bias.value.withUnsafePointer { bp in
@@ -88,15 +89,12 @@ public final class BatchNorm2d: Layer {
                 let mu = mean[ch], s = invStd[ch], g = wp[ch], beta = bp[ch]
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
-                    for p in base..<(base + hw) {
-                        let h = (xp[p] - mu) * s
-                        hp[p] = h
-                        yp[p] = g * h + beta
-                    }
+                    for p in base..<(base + hw) { yp[p] = g * ((xp[p] - mu) * s) + beta }
                 }
             }
-        }}}}}
-        self.xHat = xHat
+        }}}}
+        input = x
+        self.mean = mean
         self.invStd = invStd
         return y
     }
@@ -106,22 +104,22 @@ public final class BatchNorm2d: Layer {
     // dXhat = dY*weight. Inference (constants): dX = dY * weight * invStd.
     // When asked: dWeight += sum(dY * xHat), dBias += sum(dY), per channel.
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
-        guard let xHat else { preconditionFailure("BatchNorm2d: backward called before forward") }
-        dY.expectShape(xHat.shape, "BatchNorm2d.backward dY")
-        let n = xHat.shape[0], c = numFeatures, hw = xHat.shape[2] * xHat.shape[3], m = n * hw
+        guard let x = input else { preconditionFailure("BatchNorm2d: backward called before forward") }
+        dY.expectShape(x.shape, "BatchNorm2d.backward dY")
+        let n = x.shape[0], c = numFeatures, hw = x.shape[2] * x.shape[3], m = n * hw
         var sumDY = [Double](repeating: 0, count: c)
         var sumDYxHat = [Double](repeating: 0, count: c)
-        var dX = dY
-        let training = isTraining
+        var dX = Tensor(uninitializedShape: x.shape)
+        let training = isTraining, mean = mean
         // One channel per task; each channel's sums run in a fixed order, so threads never matter.
         dY.withUnsafePointer { dyp in
-        xHat.withUnsafePointer { hp in
+        x.withUnsafePointer { xp in
         dX.withUnsafeMutablePointer { dxp in
         weight.value.withUnsafePointer { wp in
         sumDY.withUnsafeMutableBufferPointer { sdy in
         sumDYxHat.withUnsafeMutableBufferPointer { sdyh in
             Parallel.forEach(c) { ch in
-                let g = wp[ch], s = invStd[ch]
+                let g = wp[ch], s = invStd[ch], mu = mean[ch]
                 if !training && !accumulateParameterGradients {
                     // Inference, input gradient only (attacks): dX = dY * gamma / sqrt(var + eps), no sums needed.
                     let scale = g * s
@@ -136,7 +134,7 @@ public final class BatchNorm2d: Layer {
                     let base = (b * c + ch) * hw
                     for p in base..<(base + hw) {
                         sum += Double(dyp[p])
-                        sumH += Double(dyp[p]) * Double(hp[p])
+                        sumH += Double(dyp[p]) * Double((xp[p] - mu) * s)
                     }
                 }
                 sdy[ch] = sum
@@ -145,7 +143,7 @@ public final class BatchNorm2d: Layer {
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
                     for p in base..<(base + hw) {
-                        dxp[p] = training ? g * s * (dyp[p] - meanDY - hp[p] * meanDYxHat) : dyp[p] * g * s
+                        dxp[p] = training ? g * s * (dyp[p] - meanDY - (xp[p] - mu) * s * meanDYxHat) : dyp[p] * g * s
                     }
                 }
             }
