@@ -1,3 +1,4 @@
+import Kernels
 import NN
 
 /// What an attack may know about a model: logits, and the input gradient of an objective.
@@ -20,26 +21,73 @@ public protocol Classifier: AnyObject {
 
 /// A model's network seen as a `Classifier`: forward in inference mode, backward for the input
 /// gradient only (`accumulateParameterGradients: false`, so Conv2d skips its weight GEMM).
+///
+/// With `replicate`, a batch runs as micro-batches in parallel, each through its own copy of the
+/// network with single-threaded layers. Why: layer by layer over a whole batch, every activation
+/// (25 MiB for the cnn's first layer at batch 256) goes out to memory and comes back; a
+/// micro-batch's activations stay in the core's L2, and the layers need no barrier between them.
+/// Results are bit-identical either way: every kernel computes a sample independently of its batch.
 public final class NetworkClassifier: Classifier {
     public let network: any Layer
     public let classes: Int
     public private(set) var queries = 0
+    /// Largest micro-batch; smaller when a batch is too small to keep every thread busy.
+    public let microBatch: Int
+    private let replicate: (() -> any Layer)?
+    private var replicas: [any Layer]
 
-    public init(network: any Layer, classes: Int) {
+    /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
+    public init(network: any Layer, classes: Int, microBatch: Int = 8, replicate: (() -> any Layer)? = nil) {
+        precondition(microBatch > 0, "NetworkClassifier: micro-batch \(microBatch)")
         self.network = network
         self.classes = classes
+        self.microBatch = microBatch
+        self.replicate = replicate
+        replicas = [network]
     }
 
     public func logits(_ x: Tensor) -> Tensor {
         queries += x.dim(0)
         network.isTraining = false
-        return network.forward(x)
+        guard let parts = microBatches(x.dim(0)) else { return network.forward(x) }
+        return run(parts, x) { $0.forward($1) }
     }
 
     public func valueAndGradient(_ x: Tensor, objective: (Tensor) -> ObjectiveValue) -> (logits: Tensor, values: [Float], gradient: Tensor) {
         let z = logits(x)
         let value = objective(z)
-        let dX = network.backward(value.dLogits, accumulateParameterGradients: false)
+        guard let parts = microBatches(x.dim(0)) else {
+            return (z, value.values, network.backward(value.dLogits, accumulateParameterGradients: false))
+        }
+        // The same split as the forward, so each copy runs backward on what it saw.
+        let dX = run(parts, value.dLogits) { $0.backward($1, accumulateParameterGradients: false) }
         return (z, value.values, dX)
+    }
+
+    /// The micro-batch ranges for a batch of `n`, or nil to run it whole.
+    private func microBatches(_ n: Int) -> [Range<Int>]? {
+        guard replicate != nil, n > 1 else { return nil }
+        let size = max(1, min(microBatch, (n + Parallel.defaultThreads - 1) / Parallel.defaultThreads))
+        let parts = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
+        while replicas.count < parts.count, let replicate { replicas.append(replicate()) }
+        return parts
+    }
+
+    /// `body(copy j, rows parts[j] of x)` for every part in parallel, the results stacked in order.
+    private func run(_ parts: [Range<Int>], _ x: Tensor, _ body: (any Layer, Tensor) -> Tensor) -> Tensor {
+        let rowSize = x.count / x.dim(0)
+        var results = [Tensor?](repeating: nil, count: parts.count)
+        results.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(parts.count) { j in
+                let rows = Tensor(shape: [parts[j].count] + x.shape.dropFirst(),
+                                  storage: Array(x.storage[parts[j].lowerBound * rowSize..<parts[j].upperBound * rowSize]))
+                out[j] = body(replicas[j], rows)
+            }
+        }
+        let pieces = results.map { $0! }
+        var storage = [Float]()
+        storage.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { storage += piece.storage }
+        return Tensor(shape: [x.dim(0)] + pieces[0].shape.dropFirst(), storage: storage)
     }
 }

@@ -32,7 +32,7 @@ public func benchAttack(model name: String, attack: String, steps: Int, batchSiz
     let model = try ModelZoo.load(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
     let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
     let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
-    let classifier = NetworkClassifier(network: model.network, classes: model.classes)
+    let classifier = NetworkClassifier(network: model.network, classes: model.classes, replicate: model.replicaNetwork)
     let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
     let context = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
     let times = measure(runs: runs) {

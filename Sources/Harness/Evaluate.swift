@@ -38,7 +38,7 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         }
     }
 
-    let classifier = NetworkClassifier(network: model.network, classes: model.classes)
+    let classifier = NetworkClassifier(network: model.network, classes: model.classes, replicate: model.replicaNetwork)
     return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
                         attacks: attacks, progress: progress, started: started)
 }

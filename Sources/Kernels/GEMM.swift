@@ -195,7 +195,7 @@ func gemmDriver(
     }
     let ctx = context
     let mr = ctx.kernel.mr, nr = ctx.kernel.nr
-    let workers = m * n * k < ctx.parallelThreshold ? 1 : max(1, threads)
+    let workers = m * n * k < ctx.parallelThreshold || Parallel.isInsideWorker ? 1 : max(1, threads)
     let grid = WorkerGrid(workers: workers, m: m, n: n, mr: mr, nr: nr)
     let kcEven = KPartition(k: k, kc: ctx.kc).kc
     // Keep the packed B block's size, not its width: a shallow k (a 3x3 conv on few channels)

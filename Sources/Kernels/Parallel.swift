@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Thread-count policy and a static parallel-for over Dispatch's pool.
 ///
@@ -11,14 +16,18 @@ public enum Parallel {
 
     /// Runs `body(i)` for every `i` in `0..<count` on at most `threads` workers.
     /// With one worker, or one item, it runs inline with no dispatch at all.
+    /// Inside another `forEach`'s body it also runs inline: the outer loop already holds the cores
+    /// (a classifier running micro-batches in parallel calls layers that parallelise themselves).
     public static func forEach(_ count: Int, threads: Int = defaultThreads, _ body: (Int) -> Void) {
         let workers = max(1, min(threads, count))
-        if workers == 1 {
+        if workers == 1 || isInsideWorker {
             for i in 0..<count { body(i) }
             return
         }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
+                pthread_setspecific(workerKey, workerMarker)
+                defer { pthread_setspecific(workerKey, nil) }
                 var i = w
                 while i < count {
                     body(i)
@@ -27,6 +36,9 @@ public enum Parallel {
             }
         }
     }
+
+    /// True on a thread that is running a `forEach` body dispatched to several workers.
+    public static var isInsideWorker: Bool { pthread_getspecific(workerKey) != nil }
 
     /// Splits `0..<count` into `threads` contiguous ranges (the last ones may be empty) and runs
     /// `body(worker, range)` on each. Used where a worker keeps a private workspace.
@@ -57,3 +69,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// The thread-specific slot that marks `Parallel.forEach` workers (any non-nil value means "inside").
+private let workerKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+private let workerMarker = UnsafeRawPointer(bitPattern: 1)

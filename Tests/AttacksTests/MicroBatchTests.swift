@@ -1,0 +1,33 @@
+import Attacks
+import Kernels
+import Models
+import XCTest
+
+/// Micro-batches through network copies change only speed: logits, objective values and input
+/// gradients are bit-identical to one whole-batch pass, for any micro-batch size and thread count.
+final class MicroBatchTests: XCTestCase {
+    func testMicroBatchesMatchWholeBatch() throws {
+        let batch = try Fixture.batch(37)
+        let objective = { (z: Tensor) in Objective.crossEntropy.evaluate(logits: z, labels: batch.labels, targets: nil) }
+        for name in ["cnn-fmnist", "resnet-lite-fmnist"] {
+            let model = try Model.load(path: Fixture.repository.appendingPathComponent("models/\(name).safetensors").path)
+            let whole = NetworkClassifier(network: model.network, classes: model.classes)
+            let saved = Parallel.defaultThreads
+            defer { Parallel.defaultThreads = saved }
+            Parallel.defaultThreads = 1
+            let reference = whole.valueAndGradient(batch.x, objective: objective)
+            for (threads, microBatch) in [(1, 8), (2, 8), (2, 5), (2, 64)] {
+                Parallel.defaultThreads = threads
+                let parts = NetworkClassifier(network: model.network, classes: model.classes, microBatch: microBatch,
+                                              replicate: model.replicaNetwork)
+                let result = parts.valueAndGradient(batch.x, objective: objective)
+                let setting = "\(name), \(threads) threads, micro-batch \(microBatch)"
+                XCTAssertEqual(result.logits, reference.logits, setting)
+                XCTAssertEqual(result.values, reference.values, setting)
+                XCTAssertEqual(result.gradient, reference.gradient, setting)
+                XCTAssertEqual(parts.logits(batch.x), reference.logits, setting)
+                XCTAssertEqual(parts.queries, 2 * 37, setting)
+            }
+        }
+    }
+}
