@@ -22,11 +22,14 @@ public protocol Classifier: AnyObject {
 /// A model's network seen as a `Classifier`: forward in inference mode, backward for the input
 /// gradient only (`accumulateParameterGradients: false`, so Conv2d skips its weight GEMM).
 ///
-/// With `replicate`, a batch runs as micro-batches in parallel, each through its own copy of the
-/// network with single-threaded layers. Why: layer by layer over a whole batch, every activation
-/// (25 MiB for the cnn's first layer at batch 256) goes out to memory and comes back; a
-/// micro-batch's activations stay in the core's L2, and the layers need no barrier between them.
-/// Results are bit-identical either way: every kernel computes a sample independently of its batch.
+/// With `replicate`, the convolutional trunk (the layers before the first `Linear` of a
+/// `Sequential`) runs as micro-batches in parallel, each through its own copy of the network with
+/// single-threaded layers, and the dense head runs on the whole batch. Why: layer by layer over a
+/// whole batch, every activation (25 MiB for the cnn's first layer at batch 256) goes out to
+/// memory and comes back, while a micro-batch's activations stay in the core's L2 and its layers
+/// need no barrier between them; a dense layer, though, repacks its whole weight matrix per call,
+/// so it wants the whole batch. Results are bit-identical either way: every kernel computes a
+/// sample independently of its batch.
 public final class NetworkClassifier: Classifier {
     public let network: any Layer
     public let classes: Int
@@ -34,7 +37,9 @@ public final class NetworkClassifier: Classifier {
     /// Largest micro-batch; smaller when a batch is too small to keep every thread busy.
     public let microBatch: Int
     private let replicate: (() -> any Layer)?
-    private var replicas: [any Layer]
+    private let trunkLength: Int
+    private let head: Sequential?
+    private var trunks: [any Layer] = []
 
     /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
     public init(network: any Layer, classes: Int, microBatch: Int = 8, replicate: (() -> any Layer)? = nil) {
@@ -43,14 +48,19 @@ public final class NetworkClassifier: Classifier {
         self.classes = classes
         self.microBatch = microBatch
         self.replicate = replicate
-        replicas = [network]
+        // Without copies nothing is split (wrapping layers in new containers would set their mode).
+        let (trunkLength, head) = replicate == nil ? (-1, nil) : NetworkClassifier.split(network)
+        self.trunkLength = trunkLength
+        self.head = head
+        trunks = replicate == nil ? [] : [NetworkClassifier.trunk(of: network, length: trunkLength)]
     }
 
     public func logits(_ x: Tensor) -> Tensor {
         queries += x.dim(0)
         network.isTraining = false
         guard let parts = microBatches(x.dim(0)) else { return network.forward(x) }
-        return run(parts, x) { $0.forward($1) }
+        let features = run(parts, x) { $0.forward($1) }
+        return head?.forward(features) ?? features
     }
 
     public func valueAndGradient(_ x: Tensor, objective: (Tensor) -> ObjectiveValue) -> (logits: Tensor, values: [Float], gradient: Tensor) {
@@ -59,21 +69,38 @@ public final class NetworkClassifier: Classifier {
         guard let parts = microBatches(x.dim(0)) else {
             return (z, value.values, network.backward(value.dLogits, accumulateParameterGradients: false))
         }
+        let dFeatures = head?.backward(value.dLogits, accumulateParameterGradients: false) ?? value.dLogits
         // The same split as the forward, so each copy runs backward on what it saw.
-        let dX = run(parts, value.dLogits) { $0.backward($1, accumulateParameterGradients: false) }
+        let dX = run(parts, dFeatures) { $0.backward($1, accumulateParameterGradients: false) }
         return (z, value.values, dX)
+    }
+
+    /// The trunk's length and the head: a `Sequential` splits before its first `Linear`; anything
+    /// else is all trunk.
+    private static func split(_ network: any Layer) -> (Int, Sequential?) {
+        guard let sequential = network as? Sequential,
+              let first = sequential.layers.firstIndex(where: { $0 is Linear }) else { return (-1, nil) }
+        return (first, Sequential(Array(sequential.layers[first...])))
+    }
+
+    /// The first `length` layers of `network` (all of it when `length` is -1).
+    private static func trunk(of network: any Layer, length: Int) -> any Layer {
+        guard length >= 0, let sequential = network as? Sequential else { return network }
+        return Sequential(Array(sequential.layers[..<length]))
     }
 
     /// The micro-batch ranges for a batch of `n`, or nil to run it whole.
     private func microBatches(_ n: Int) -> [Range<Int>]? {
-        guard replicate != nil, n > 1 else { return nil }
+        guard replicate != nil, n > 1, trunkLength != 0 else { return nil }
         let size = max(1, min(microBatch, (n + Parallel.defaultThreads - 1) / Parallel.defaultThreads))
         let parts = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
-        while replicas.count < parts.count, let replicate { replicas.append(replicate()) }
+        while trunks.count < parts.count, let replicate {
+            trunks.append(NetworkClassifier.trunk(of: replicate(), length: trunkLength))
+        }
         return parts
     }
 
-    /// `body(copy j, rows parts[j] of x)` for every part in parallel, the results stacked in order.
+    /// `body(trunk j, rows parts[j] of x)` for every part in parallel, the results stacked in order.
     private func run(_ parts: [Range<Int>], _ x: Tensor, _ body: (any Layer, Tensor) -> Tensor) -> Tensor {
         let rowSize = x.count / x.dim(0)
         var results = [Tensor?](repeating: nil, count: parts.count)
@@ -81,7 +108,7 @@ public final class NetworkClassifier: Classifier {
             Parallel.forEach(parts.count) { j in
                 let rows = Tensor(shape: [parts[j].count] + x.shape.dropFirst(),
                                   storage: Array(x.storage[parts[j].lowerBound * rowSize..<parts[j].upperBound * rowSize]))
-                out[j] = body(replicas[j], rows)
+                out[j] = body(trunks[j], rows)
             }
         }
         let pieces = results.map { $0! }
