@@ -13,8 +13,10 @@ public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
     for oy in 0..<oh {
         let r0 = UnsafeRawPointer(x + 2 * oy * width), r1 = r0 + 4 * width
         let out = UnsafeMutableRawPointer(y + oy * ow), code = codes + oy * ow
+        // Vectors of 4 outputs; a ragged end redoes the last 4 (same values) rather than go scalar.
         var ox = 0
-        while ox + 4 <= ow {
+        while ox < ow && ow >= 4 {
+            if ox + 4 > ow { ox = ow - 4 }
             let top = r0.loadUnaligned(fromByteOffset: 8 &* ox, as: SIMD8<Float>.self)
             let bottom = r1.loadUnaligned(fromByteOffset: 8 &* ox, as: SIMD8<Float>.self)
             let (a, b, c, d) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
@@ -49,7 +51,8 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
         let g = UnsafeRawPointer(dY + oy * ow), code = codes + oy * ow
         let d0 = UnsafeMutableRawPointer(dX + 2 * oy * width), d1 = d0 + 4 * width
         var ox = 0
-        while ox + 4 <= ow {
+        while ox < ow && ow >= 4 {
+            if ox + 4 > ow { ox = ow - 4 }
             let v = g.loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
             let k = SIMD4<Int32>(truncatingIfNeeded: UnsafeRawPointer(code + ox).loadUnaligned(as: SIMD4<UInt8>.self))
             var top = SIMD8<Float>(), bottom = SIMD8<Float>()
