@@ -54,3 +54,27 @@ func packB(_ trans: Transpose, b: UnsafePointer<Float>, ldb: Int, row: Int, col:
         }
     }
 }
+
+/// Packs a `kc x cols` block of a row-major B (`.n`) into `ceil(cols / nr)` consecutive micro-panels,
+/// the same layout as `packB` panel by panel, but reading each B row once from start to end.
+///
+/// Why: panel by panel reads `nr` floats from each of `kc` rows far apart in memory, one stream per
+/// row, which the hardware prefetcher cannot follow when B comes from memory (a conv layer's
+/// whole-batch column matrix); row by row is one sequential stream.
+func packBBlockRowwise(b: UnsafePointer<Float>, ldb: Int, row: Int, col: Int, kc: Int, cols: Int, nr: Int,
+                       into dst: UnsafeMutablePointer<Float>) {
+    let fullPanels = cols / nr, rest = cols - fullPanels * nr
+    let panelSize = kc &* nr
+    for p in 0..<kc {
+        let src = b + ((row + p) &* ldb &+ col)
+        var o = dst + p &* nr
+        for j in 0..<fullPanels {
+            copyFloats(o, src + j &* nr, nr)
+            o += panelSize
+        }
+        if rest > 0 {
+            copyFloats(o, src + fullPanels &* nr, rest)
+            for j in rest..<nr { o[j] = 0 }
+        }
+    }
+}

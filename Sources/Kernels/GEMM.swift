@@ -21,6 +21,8 @@ public struct GEMMContext: Sendable {
     /// the tile work to hide the packing; below it (k = 9 for a first conv layer) the whole
     /// B block is packed first (measured: 2x faster at 32x9x100352).
     public var packOnTheFlyMinDepth: Int = 64
+    /// From this block width on, a deep row-major B is packed row by row (see `packBBlockRowwise`).
+    public var rowwiseMinWidth: Int = 1024
 
     public init(kernel: MicroKernel, mc: Int, kc: Int, nc: Int) {
         self.kernel = kernel
@@ -32,7 +34,7 @@ public struct GEMMContext: Sendable {
     /// Sizes measured on the AMD EPYC (Zen 4) machines the project runs on; see BENCHMARKS.md.
     public static func tuned(for kernel: MicroKernel) -> GEMMContext {
         switch kernel.name {
-        case MicroKernel.avx512.name: return GEMMContext(kernel: kernel, mc: 144, kc: 320, nc: 4096)
+        case MicroKernel.avx512.name: return GEMMContext(kernel: kernel, mc: 144, kc: 640, nc: 2048)
         case MicroKernel.avx2.name: return GEMMContext(kernel: kernel, mc: 120, kc: 256, nc: 4096)
         default: return GEMMContext(kernel: kernel, mc: 64, kc: 256, nc: 2048)
         }
@@ -221,7 +223,12 @@ func gemmDriver(
                 while pc < k {
                     let kc = min(kcEven, k - pc)
                     let betaNow: Float = pc == 0 ? beta : 1
-                    if rowEnd - rowStart <= ctx.mc && kc >= ctx.packOnTheFlyMinDepth {
+                    // A deep and wide block of a row-major B (which comes from memory, not cache)
+                    // is packed row by row: one sequential stream instead of one per row. A shallow
+                    // or narrow one (it fits in cache), or im2col panels, go panel by panel.
+                    var rowwise = false
+                    if case .raw(.n, _, _) = operandB { rowwise = kc >= ctx.packOnTheFlyMinDepth && nc >= ctx.rowwiseMinWidth }
+                    if !rowwise && rowEnd - rowStart <= ctx.mc && kc >= ctx.packOnTheFlyMinDepth {
                         // Short C (all rows in one A block): pack A once, then pack each B
                         // micro-panel just before its column of tiles, while it is hot in L1.
                         // B is touched once instead of packed to L3 and read back.
@@ -235,9 +242,13 @@ func gemmDriver(
                         pc += kc
                         continue
                     }
-                    for p in 0..<nPanels {
-                        operandB.pack(row: pc, col: jc + p * nr, kc: kc, cols: min(nr, nc - p * nr), nr: nr,
-                                      into: packedB + p * kc * nr)
+                    if rowwise, case .raw(_, let b, let ldb) = operandB {
+                        packBBlockRowwise(b: b, ldb: ldb, row: pc, col: jc, kc: kc, cols: nc, nr: nr, into: packedB)
+                    } else {
+                        for p in 0..<nPanels {
+                            operandB.pack(row: pc, col: jc + p * nr, kc: kc, cols: min(nr, nc - p * nr), nr: nr,
+                                          into: packedB + p * kc * nr)
+                        }
                     }
                     var ic = rowStart
                     while ic < rowEnd {
