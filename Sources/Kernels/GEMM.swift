@@ -113,21 +113,30 @@ public func sgemm(
                    beta: beta, c: c, ldc: ldc, threads: threads, context: context)
         return
     }
+    if let runIndirect = context.kernel.runIndirect, g.stride == 1, beta == 0, threads == 1 {
+        convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, c: c, ldc: ldc, context: context)
+        return
+    }
     // Pad once per image, so packing never tests a window against the border.
-    let hp = g.height + 2 * p, wp = g.width + 2 * p
-    WorkspacePool.shared.with(g.channels * hp * wp) { padded in
-        for ch in 0..<g.channels {
-            let dst = padded + ch * hp * wp, src = image + ch * g.height * g.width
-            dst.update(repeating: 0, count: p * wp)
-            for y in 0..<g.height {
-                let row = dst + (y + p) * wp
-                for t in 0..<p { row[t] = 0; row[wp - 1 - t] = 0 }
-                copyFloats(row + p, src + y * g.width, g.width)
-            }
-            (dst + (hp - p) * wp).update(repeating: 0, count: p * wp)
-        }
+    WorkspacePool.shared.with(g.channels * (g.height + 2 * p) * (g.width + 2 * p)) { padded in
+        padImage(image, g, into: padded)
         gemmDriver(.packed(packedA), .im2colPadded(UnsafePointer(padded), g), m: packedA.m, n: g.colColumns, k: packedA.k,
                    alpha: alpha, beta: beta, c: c, ldc: ldc, threads: threads, context: context)
+    }
+}
+
+/// Copies one `C x H x W` image into `C x (H+2p) x (W+2p)` with a zero border.
+func padImage(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into padded: UnsafeMutablePointer<Float>) {
+    let p = g.padding, hp = g.height + 2 * p, wp = g.width + 2 * p
+    for ch in 0..<g.channels {
+        let dst = padded + ch * hp * wp, src = image + ch * g.height * g.width
+        dst.update(repeating: 0, count: p * wp)
+        for y in 0..<g.height {
+            let row = dst + (y + p) * wp
+            for t in 0..<p { row[t] = 0; row[wp - 1 - t] = 0 }
+            copyFloats(row + p, src + y * g.width, g.width)
+        }
+        (dst + (hp - p) * wp).update(repeating: 0, count: p * wp)
     }
 }
 

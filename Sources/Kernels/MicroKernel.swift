@@ -22,9 +22,22 @@ public struct MicroKernel: Sendable {
     /// Columns of C per tile (register blocking along n).
     public let nr: Int
     public let run: Function
+    /// The same tile with B rows read in place at `b + rowOffsets[p]` (unaligned, no packing), for
+    /// stride-1 convolutions; nil when this kernel has no such variant (the conv then packs panels).
+    public let runIndirect: IndirectFunction?
+
+    public typealias IndirectFunction = @Sendable (
+        _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowOffsets: UnsafePointer<Int>,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ rows: Int, _ cols: Int
+    ) -> Void
+
+    public init(name: String, mr: Int, nr: Int, run: @escaping Function, runIndirect: IndirectFunction? = nil) {
+        (self.name, self.mr, self.nr, self.run, self.runIndirect) = (name, mr, nr, run, runIndirect)
+    }
 
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.
-    public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512)
+    public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512,
+                                           runIndirect: sgemmMicroKernelAVX512Indirect)
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
     public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.

@@ -12,14 +12,37 @@ public func sgemmMicroKernelAVX512(
     _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
 ) {
+    let rows = UnsafeRawPointer(b)
+    kernel8x32(kc, alpha, a, beta, c, ldc, mr, nr) { rows + $0 &* 128 }
+}
+
+/// The same tile with B read in place: row p of the B micro-panel is the 32 floats at
+/// `b + rowOffsets[p]` (unaligned). Why: a stride-1 convolution's im2col rows are shifted views of
+/// the zero-padded image, so B needs no packing at all (see Kernels/Convolution+Indirect.swift).
+@inline(never)
+public func sgemmMicroKernelAVX512Indirect(
+    _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowOffsets: UnsafePointer<Int>,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
+) {
+    let base = UnsafeRawPointer(b)
+    kernel8x32(kc, alpha, a, beta, c, ldc, mr, nr) { base + rowOffsets[$0] &* 4 }
+}
+
+/// The tile's body, row p of B at `bRow(p)`; inlined into each entry point.
+@inline(__always)
+private func kernel8x32(
+    _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int,
+    bRow: (Int) -> UnsafeRawPointer
+) {
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
     var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
     var pa = a
-    var pb = UnsafeRawPointer(b)
-    for _ in 0..<kc {
-        let b0 = pb.load(as: V.self)
-        let b1 = pb.load(fromByteOffset: 64, as: V.self)
+    for p in 0..<kc {
+        let pb = bRow(p)
+        let b0 = pb.loadUnaligned(as: V.self)
+        let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
         var av = V(repeating: pa[0])
         c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
         av = V(repeating: pa[1])
@@ -37,7 +60,6 @@ public func sgemmMicroKernelAVX512(
         av = V(repeating: pa[7])
         c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
         pa += 8
-        pb += 128
     }
     if mr == 8 && nr == 32 {
         let cr = UnsafeMutableRawPointer(c)

@@ -2,8 +2,9 @@ import Kernels
 import XCTest
 import _TestSupport
 
-/// `sgemm(packedA:im2colOf:...)` (im2col packed inside the GEMM) against im2col followed by the
-/// plain GEMM: the same panels and k passes, so the results must agree bit for bit.
+/// `sgemm(packedA:im2colOf:...)` (im2col packed inside the GEMM, or with one thread and stride 1
+/// on AVX-512 read in place by the indirect micro-kernel) against im2col followed by the plain
+/// GEMM: the same products, k order and passes, so the results must agree bit for bit.
 final class ConvolutionFusedGEMMTests: XCTestCase {
     /// Awkward shapes: one channel, primes, odd sizes, stride 2, padding 0/1/2, k deep enough for
     /// two passes (C*kh*kw > kc) and panels that straddle output rows.
@@ -16,6 +17,8 @@ final class ConvolutionFusedGEMMTests: XCTestCase {
         (ConvGeometry(channels: 32, height: 14, width: 14, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1), 17),
         (ConvGeometry(channels: 4, height: 6, width: 6, kernelHeight: 1, kernelWidth: 1, stride: 2, padding: 0), 9),
         (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 2), 1),
+        (ConvGeometry(channels: 75, height: 6, width: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 11),
+        (ConvGeometry(channels: 2, height: 9, width: 10, kernelHeight: 2, kernelWidth: 5, stride: 1, padding: 2), 19),
     ]
 
     func testFusedIm2colGEMMIsBitIdenticalToIm2colThenGEMM() {
