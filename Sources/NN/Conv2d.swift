@@ -115,6 +115,9 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
+        if let transposed = transposedGeometry(g) {
+            return backwardAsConvolution(dY, x: x, g: g, transposed: transposed, accumulateParameterGradients: accumulateParameterGradients)
+        }
         // Stride 1 with a column matrix that fits L2: one GEMM per image, then a gathering fold
         // that writes every pixel once. Otherwise chunks, and col2im adds into zeros.
         let gather = !g.im2colIsIdentity && g.stride == 1 && k * spatial <= Conv2d.gatherColumnLimit
@@ -145,6 +148,44 @@ public final class Conv2d: Layer {
                         }
                     }
                 }
+            }
+        }}}
+        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        return dX
+    }
+
+    /// The geometry over dY under which dX is a plain convolution, when that is the faster way:
+    /// stride 1, a square kernel, padding below the kernel size, at least 8 input channels (one
+    /// full tile of rows; the first layer of a grey-scale model has 1), and a micro-kernel that reads
+    /// B in place (so the convolution packs nothing). Otherwise nil.
+    private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
+        guard g.stride == 1, kernelHeight == kernelWidth, padding < kernelHeight, inChannels >= 8,
+              GEMMContext.default.kernel.runIndirect != nil else { return nil }
+        return ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernelHeight: kernelHeight,
+                            kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding)
+    }
+
+    // dY: [N, O, OH, OW] -> dX: [N, C, H, W] = conv(dY, W flipped in space, in/out swapped, padding kh - 1 - p)
+    // Why: the transpose of a stride-1 convolution is a convolution, and with the in-place micro-kernel
+    // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
+    private func backwardAsConvolution(_ dY: Tensor, x: Tensor, g: ConvGeometry, transposed: ConvGeometry,
+                                       accumulateParameterGradients: Bool) -> Tensor {
+        let n = x.shape[0], o = outChannels, c = inChannels, kk = kernelHeight * kernelWidth
+        // flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]: spatial flip, channels swapped.
+        var flipped = [Float](repeating: 0, count: c * o * kk)
+        for oc in 0..<o {
+            for ch in 0..<c {
+                for t in 0..<kk { flipped[(ch * o + oc) * kk + t] = weight.value.storage[(oc * c + ch) * kk + kk - 1 - t] }
+            }
+        }
+        var dX = Tensor(uninitializedShape: x.shape)
+        dY.withUnsafePointer { dyp in
+        flipped.withUnsafeBufferPointer { fp in
+        dX.withUnsafeMutablePointer { dxp in
+            let packed = PackedA(.n, a: fp.baseAddress!, lda: o * kk, m: c, k: o * kk)
+            Parallel.forEach(n) { i in
+                sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
+                      c: dxp + i * g.imageCount, ldc: g.height * g.width, threads: 1)
             }
         }}}
         if accumulateParameterGradients { accumulateGradients(dY, x, g) }
