@@ -40,6 +40,8 @@ public final class NetworkClassifier: Classifier {
     private let trunkLength: Int
     private let head: Sequential?
     private var trunks: [any Layer] = []
+    /// The whole copies the trunks after the first were cut from (the first is `network`'s own).
+    private var copies: [any Layer] = []
 
     /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
     public init(network: any Layer, classes: Int, microBatch: Int = 8, replicate: (() -> any Layer)? = nil) {
@@ -75,6 +77,15 @@ public final class NetworkClassifier: Classifier {
         return (z, value.values, dX)
     }
 
+    /// Gives every copy `network`'s current parameters and buffers, after training changed them.
+    /// Cheap: the tensors share storage until the next optimiser step writes `network`'s.
+    public func synchronizeCopies() {
+        let state = network.namedState()
+        for copy in copies {
+            for ((_, source), (_, target)) in zip(state, copy.namedState()) { target.value = source.value }
+        }
+    }
+
     /// The trunk's length and the head: a `Sequential` splits before its first `Linear`; anything
     /// else is all trunk.
     private static func split(_ network: any Layer) -> (Int, Sequential?) {
@@ -95,7 +106,9 @@ public final class NetworkClassifier: Classifier {
         let size = max(1, min(microBatch, (n + Parallel.defaultThreads - 1) / Parallel.defaultThreads))
         let parts = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
         while trunks.count < parts.count, let replicate {
-            trunks.append(NetworkClassifier.trunk(of: replicate(), length: trunkLength))
+            let copy = replicate()
+            copies.append(copy)
+            trunks.append(NetworkClassifier.trunk(of: copy, length: trunkLength))
         }
         return parts
     }

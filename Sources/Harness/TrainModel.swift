@@ -35,7 +35,7 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
         throw ToolError.usage("\(error)")
     }
     let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
-                       evalIndices: testIndices, config: request.config, progress: progress)
+                       evalIndices: testIndices, config: request.config, replicate: model.replicaNetwork, progress: progress)
     let accuracy = report.epochs.last?.evalAccuracy
     // The config as JSON is the exact recipe (what `robust train` needs to reproduce the run);
     // the few fields a reader looks for first are repeated at the top level.

@@ -15,8 +15,13 @@ import NN
 ///
 /// `progress` receives an event after every step and every epoch (see `ProgressBar`).
 @discardableResult
+///
+/// `replicate` (a copy of `network` with its current weights, e.g. `Model.replicaNetwork`) lets the
+/// adversary and the robust-accuracy probe run micro-batches in parallel (see `NetworkClassifier`);
+/// copies are synchronised before each use, so results are the same with or without it.
 public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalSet: Dataset?, evalIndices: [Int],
-                  config: TrainConfig, progress: ((TrainEvent) -> Void)? = nil) -> TrainReport {
+                  config: TrainConfig, replicate: (() -> any Layer)? = nil,
+                  progress: ((TrainEvent) -> Void)? = nil) -> TrainReport {
     precondition(!trainIndices.isEmpty, "train: no training samples")
     precondition((evalSet == nil) == evalIndices.isEmpty,
                  "train: give both an evaluation set and its indices, or neither (\(evalIndices.count) indices given)")
@@ -30,7 +35,8 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     let stepsPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
     var epochs: [EpochReport] = []
     network.zeroGrad()
-    let adversary = config.adversarial.map { AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0)) }
+    let attackView = NetworkClassifier(network: network, classes: 0, replicate: replicate)
+    let adversary = config.adversarial.map { AdversarialBatch(config: $0, classifier: attackView) }
 
     for epoch in 0..<config.epochs {
         var order = trainIndices
@@ -52,6 +58,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
             if let adversary {
                 let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
                 network.isTraining = false
+                attackView.synchronizeCopies()
                 let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
                 network.isTraining = true
                 if adversary.config.method == .trades {
@@ -90,7 +97,8 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         // and to catch catastrophic overfitting (robust accuracy collapsing while clean accuracy rises).
         var robust: Double?
         if let adv = config.adversarial, let set = evalSet {
-            robust = robustAccuracy(network: network, dataset: set, indices: Array(evalIndices.prefix(500)), eps: adv.eps, batchSize: config.batchSize)
+            attackView.synchronizeCopies()
+            robust = robustAccuracy(classifier: attackView, dataset: set, indices: Array(evalIndices.prefix(500)), eps: adv.eps, batchSize: config.batchSize)
         }
         let report = EpochReport(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
@@ -115,15 +123,14 @@ private func lossAndBackward(_ network: any Layer, _ x: Tensor, _ labels: [Int],
 }
 
 /// Accuracy under PGD-10 (L-inf, random start) at `eps`, in inference mode.
-func robustAccuracy(network: any Layer, dataset: Dataset, indices: [Int], eps: Float, batchSize: Int) -> Double {
+func robustAccuracy(classifier: NetworkClassifier, dataset: Dataset, indices: [Int], eps: Float, batchSize: Int) -> Double {
     guard !indices.isEmpty, let pgd = try? PGD(options: AttackOptions(norm: .linf, steps: 10)) else { return 0 }
-    network.isTraining = false
-    let classifier = NetworkClassifier(network: network, classes: 0)
+    classifier.network.isTraining = false
     var correct = 0
     for batch in dataset.batches(indices: indices, batchSize: batchSize) {
         let adv = pgd.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil,
                               context: AttackContext(eps: eps, seed: 0, indices: batch.indices))
-        correct += countCorrect(logits: network.forward(adv), labels: batch.labels)
+        correct += countCorrect(logits: classifier.logits(adv), labels: batch.labels)
     }
     return Double(correct) / Double(indices.count)
 }
