@@ -3,7 +3,8 @@ import Kernels
 /// 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d`), NCHW, weight `[out, in, kh, kw]`.
 ///
 /// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`.
-/// Implemented as im2col + the shared GEMM (im2col packed inside it), one image per task: batch-level parallelism keeps
+/// Implemented as im2col + the shared GEMM (the column matrix never materialised: read in place for stride 1 on
+/// AVX-512, packed panel by panel otherwise), one image per task: batch-level parallelism keeps
 /// each GEMM on one thread, which beats splitting a small GEMM, and makes every result
 /// independent of the thread count.
 public final class Conv2d: Layer {
@@ -109,7 +110,7 @@ public final class Conv2d: Layer {
     }
 
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W]
-    // dX_i = col2im(W^T * dY_i); when asked, dW += sum_i dY_i * im2col(x_i)^T, db += sum over N, OH, OW of dY.
+    // dX_i = col2im(W^T * dY_i), or a convolution of dY_i (see `transposedGeometry`); when asked, dW += sum_i dY_i * im2col(x_i)^T, db += sum over N, OH, OW of dY.
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d: backward called before forward") }
         let g = geometry(x.shape)
