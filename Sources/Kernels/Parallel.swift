@@ -64,12 +64,6 @@ enum ProcessInfoCores {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The thread-specific slot that marks `Parallel.forEach` workers (any non-nil value means "inside").
 private let workerKey: pthread_key_t = {
     var key = pthread_key_t()

@@ -1,12 +1,12 @@
 import NN
 
 extension Model {
-    /// A copy of the network with the same parameters and buffers (values copied, not shared), in
-    /// inference mode.
+    /// A copy of the network with the same parameters and buffers, in inference mode. The tensors
+    /// share storage with the original until either is written (copy-on-write), so a copy costs its
+    /// layers' forward state, not its weights.
     ///
     /// Why: a `NetworkClassifier` runs micro-batches in parallel, each through its own copy, because
-    /// a layer keeps what its backward needs from its last forward. Copies cost the weights once each
-    /// (a few MiB for the zoo), never per call.
+    /// a layer keeps what its backward needs from its last forward.
     public func replicaNetwork() -> any Layer {
         // The architecture and shape were valid when this model was built, so building again cannot fail.
         let copy = try! Architecture.named(architecture)!.makeNetwork(
