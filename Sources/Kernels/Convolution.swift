@@ -141,7 +141,7 @@ func im2colPanel(padded: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<In
                 let run = runs[r]
                 let dst = out + run.dst, src = base + run.src, n = run.count
                 if s == 1 {
-                    copyRun(dst, src, n)
+                    copyFloats(dst, src, n)
                 } else {
                     for t in 0..<n { dst[t] = src[t &* s] }
                 }
@@ -151,23 +151,6 @@ func im2colPanel(padded: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<In
             if j == kw { j = 0; i += 1; if i == kh { i = 0; c += 1 } }
         }
     }
-}
-
-/// Copies `n` floats with 8-wide moves, the last one overlapping the one before instead of a scalar tail.
-@inline(__always)
-func copyRun(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    guard n >= 8 else {
-        for t in 0..<n { dst[t] = src[t] }
-        return
-    }
-    let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-    var t = 0
-    while t + 8 < n {
-        d.storeBytes(of: s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self), toByteOffset: t &* 4, as: SIMD8<Float>.self)
-        t &+= 8
-    }
-    let last = (n &- 8) &* 4
-    d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
 }
 
 /// Folds a `[C*kh*kw, OH*OW]` column matrix back onto one `C x H x W` image, ADDING into it.
