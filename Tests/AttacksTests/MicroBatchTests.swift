@@ -30,4 +30,23 @@ final class MicroBatchTests: XCTestCase {
             }
         }
     }
+
+    /// After the original's weights change (a training step), `synchronizeCopies` brings every copy
+    /// along: the micro-batched gradient equals the whole-batch one again.
+    func testSynchronizedCopiesFollowTheWeights() throws {
+        let batch = try Fixture.batch(20)
+        let objective = { (z: Tensor) in Objective.crossEntropy.evaluate(logits: z, labels: batch.labels, targets: nil) }
+        let model = try Model.load(path: Fixture.repository.appendingPathComponent("models/cnn-fmnist.safetensors").path)
+        let parts = NetworkClassifier(network: model.network, classes: model.classes, microBatch: 4, replicate: model.replicaNetwork)
+        _ = parts.valueAndGradient(batch.x, objective: objective)  // builds the copies
+        for (_, parameter) in model.network.namedParameters() {
+            for i in parameter.value.storage.indices { parameter.value.storage[i] *= 0.9 }
+        }
+        parts.synchronizeCopies()
+        let whole = NetworkClassifier(network: model.network, classes: model.classes)
+        let expected = whole.valueAndGradient(batch.x, objective: objective)
+        let result = parts.valueAndGradient(batch.x, objective: objective)
+        XCTAssertEqual(result.logits, expected.logits)
+        XCTAssertEqual(result.gradient, expected.gradient)
+    }
 }
