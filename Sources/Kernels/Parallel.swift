@@ -24,17 +24,27 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
+        #if os(Linux)
+        if WorkerPool.shared.run(count, participants: workers, body) { return }
+        #endif
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                pthread_setspecific(workerKey, workerMarker)
-                defer { pthread_setspecific(workerKey, nil) }
-                var i = w
-                while i < count {
-                    body(i)
-                    i += workers
+                withWorkerMarker {
+                    var i = w
+                    while i < count {
+                        body(i)
+                        i += workers
+                    }
                 }
             }
         }
+    }
+
+    /// Runs `body` with this thread marked as a `forEach` worker (see `isInsideWorker`).
+    static func withWorkerMarker(_ body: () -> Void) {
+        pthread_setspecific(workerKey, workerMarker)
+        defer { pthread_setspecific(workerKey, nil) }
+        body()
     }
 
     /// True on a thread that is running a `forEach` body dispatched to several workers.
