@@ -20,6 +20,11 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public var isTraining = false
     private var input: Tensor?
+    /// The weights packed for the forward GEMM, and flipped and packed for the input gradient, each
+    /// with the weight version it was made from. Attacks call a layer thousands of times with the
+    /// same weights; repacking them each call was 1-3 % of an attack step.
+    private var packedForward: (version: Int, packed: PackedA)?
+    private var packedTransposed: (version: Int, packed: PackedA)?
 
     /// Images per weight-gradient partial sum. A constant, not the thread count, so the order
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
@@ -83,11 +88,10 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         var y = Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth])
+        // The weights are packed once for the whole batch (and kept while they do not change).
+        let packedW = forwardWeights()
         x.withUnsafePointer { xp in
-        weight.value.withUnsafePointer { wp in
         y.withUnsafeMutablePointer { yp in
-            // The weights are packed once for the whole batch, not once per image.
-            let packedW = PackedA(.n, a: wp, lda: k, m: o, k: k)
             Parallel.forEach(n) { i in
                 let yi = yp + i * o * spatial
                 let xi = xp + i * g.imageCount
@@ -104,7 +108,7 @@ public final class Conv2d: Layer {
                     }
                 }
             }
-        }}}
+        }}
         input = x
         return y
     }
@@ -171,26 +175,43 @@ public final class Conv2d: Layer {
     // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
     private func backwardAsConvolution(_ dY: Tensor, x: Tensor, g: ConvGeometry, transposed: ConvGeometry,
                                        accumulateParameterGradients: Bool) -> Tensor {
-        let n = x.shape[0], o = outChannels, c = inChannels, kk = kernelHeight * kernelWidth
-        // flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]: spatial flip, channels swapped.
+        let n = x.shape[0]
+        let packed = transposedWeights()
+        var dX = Tensor(uninitializedShape: x.shape)
+        dY.withUnsafePointer { dyp in
+        dX.withUnsafeMutablePointer { dxp in
+            Parallel.forEach(n) { i in
+                sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
+                      c: dxp + i * g.imageCount, ldc: g.height * g.width, threads: 1)
+            }
+        }}
+        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        return dX
+    }
+
+    /// W `[O, C*kh*kw]` packed as the forward GEMM's A, reused while the weights are unchanged.
+    private func forwardWeights() -> PackedA {
+        if let cached = packedForward, cached.version == weight.version { return cached.packed }
+        let k = inChannels * kernelHeight * kernelWidth
+        let packed = weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: outChannels, k: k) }
+        packedForward = (weight.version, packed)
+        return packed
+    }
+
+    /// `flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]` (spatial flip, channels swapped) packed as A of
+    /// the input-gradient convolution, reused while the weights are unchanged.
+    private func transposedWeights() -> PackedA {
+        if let cached = packedTransposed, cached.version == weight.version { return cached.packed }
+        let o = outChannels, c = inChannels, kk = kernelHeight * kernelWidth
         var flipped = [Float](repeating: 0, count: c * o * kk)
         for oc in 0..<o {
             for ch in 0..<c {
                 for t in 0..<kk { flipped[(ch * o + oc) * kk + t] = weight.value.storage[(oc * c + ch) * kk + kk - 1 - t] }
             }
         }
-        var dX = Tensor(uninitializedShape: x.shape)
-        dY.withUnsafePointer { dyp in
-        flipped.withUnsafeBufferPointer { fp in
-        dX.withUnsafeMutablePointer { dxp in
-            let packed = PackedA(.n, a: fp.baseAddress!, lda: o * kk, m: c, k: o * kk)
-            Parallel.forEach(n) { i in
-                sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
-                      c: dxp + i * g.imageCount, ldc: g.height * g.width, threads: 1)
-            }
-        }}}
-        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
-        return dX
+        let packed = flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk) }
+        packedTransposed = (weight.version, packed)
+        return packed
     }
 
     /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.

@@ -10,7 +10,16 @@ public final class Parameter {
     public let name: String
     public let kind: Kind
     /// The current value.
-    public var value: Tensor
+    public var value: Tensor {
+        get { stored }
+        set { stored = newValue; version &+= 1 }
+        // In place, so an element-wise update does not copy the tensor (a `didSet` would).
+        _modify { version &+= 1; yield &stored }
+    }
+    private var stored: Tensor
+    /// Changes whenever `value` is written (set, or mutated in place): lets a layer keep data derived
+    /// from the value (packed weights) until the value changes.
+    public private(set) var version = 0
     /// dL/dvalue accumulated by `backward(_:accumulateParameterGradients: true)`; same shape as `value`
     /// (empty for buffers, which have no gradient).
     public var grad: Tensor
@@ -19,7 +28,7 @@ public final class Parameter {
     public init(_ name: String, _ value: Tensor, kind: Kind = .parameter) {
         self.name = name
         self.kind = kind
-        self.value = value
+        stored = value
         grad = Tensor(shape: kind == .parameter ? value.shape : [0])
     }
 
