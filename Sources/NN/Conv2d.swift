@@ -20,11 +20,11 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public var isTraining = false
     private var input: Tensor?
-    /// The weights packed for the forward GEMM, and flipped and packed for the input gradient, each
-    /// with the weight version it was made from. Attacks call a layer thousands of times with the
-    /// same weights; repacking them each call was 1-3 % of an attack step.
+    /// The weights packed as A of the forward GEMM, of W^T dY, and of the flipped-kernel input
+    /// gradient, each with the weight version it was made from (see `cachedPack`).
     private var packedForward: (version: Int, packed: PackedA)?
-    private var packedTransposed: (version: Int, packed: PackedA)?
+    private var packedTranspose: (version: Int, packed: PackedA)?
+    private var packedFlipped: (version: Int, packed: PackedA)?
 
     /// Images per weight-gradient partial sum. A constant, not the thread count, so the order
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
@@ -89,7 +89,9 @@ public final class Conv2d: Layer {
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         var y = Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth])
         // The weights are packed once for the whole batch (and kept while they do not change).
-        let packedW = forwardWeights()
+        let packedW = cachedPack(&packedForward) {
+            weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k) }
+        }
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
             Parallel.forEach(n) { i in
@@ -118,19 +120,27 @@ public final class Conv2d: Layer {
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d: backward called before forward") }
         let g = geometry(x.shape)
-        let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
+        let n = x.shape[0], o = outChannels
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        if let transposed = transposedGeometry(g) {
-            return backwardAsConvolution(dY, x: x, g: g, transposed: transposed, accumulateParameterGradients: accumulateParameterGradients)
-        }
+        let dX = transposedGeometry(g).map { inputGradientAsConvolution(dY, g: g, transposed: $0) }
+            ?? inputGradientByGEMM(dY, g: g)
+        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        return dX
+    }
+
+    // dY: [N, O, OH, OW] -> dX_i = col2im(W^T * dY_i), one GEMM per image
+    private func inputGradientByGEMM(_ dY: Tensor, g: ConvGeometry) -> Tensor {
+        let n = dY.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         // Stride 1 with a column matrix that fits L2: one GEMM per image, then a gathering fold
         // that writes every pixel once. Otherwise chunks, and col2im adds into zeros.
         let gather = !g.im2colIsIdentity && g.stride == 1 && k * spatial <= Conv2d.gatherColumnLimit
-        var dX = g.im2colIsIdentity || gather ? Tensor(uninitializedShape: x.shape) : Tensor(shape: x.shape)
+        let shape = [n, inChannels, g.height, g.width]
+        var dX = g.im2colIsIdentity || gather ? Tensor(uninitializedShape: shape) : Tensor(shape: shape)
+        let packedWT = cachedPack(&packedTranspose) {
+            weight.value.withUnsafePointer { PackedA(.t, a: $0, lda: k, m: k, k: o) }
+        }
         dY.withUnsafePointer { dyp in
-        weight.value.withUnsafePointer { wp in
         dX.withUnsafeMutablePointer { dxp in
-            let packedWT = PackedA(.t, a: wp, lda: k, m: k, k: o)
             Parallel.forEach(n) { i in
                 let dyi = dyp + i * o * spatial
                 let dxi = dxp + i * g.imageCount
@@ -154,8 +164,7 @@ public final class Conv2d: Layer {
                     }
                 }
             }
-        }}}
-        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        }}
         return dX
     }
 
@@ -173,11 +182,10 @@ public final class Conv2d: Layer {
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W] = conv(dY, W flipped in space, in/out swapped, padding kh - 1 - p)
     // Why: the transpose of a stride-1 convolution is a convolution, and with the in-place micro-kernel
     // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
-    private func backwardAsConvolution(_ dY: Tensor, x: Tensor, g: ConvGeometry, transposed: ConvGeometry,
-                                       accumulateParameterGradients: Bool) -> Tensor {
-        let n = x.shape[0]
-        let packed = transposedWeights()
-        var dX = Tensor(uninitializedShape: x.shape)
+    private func inputGradientAsConvolution(_ dY: Tensor, g: ConvGeometry, transposed: ConvGeometry) -> Tensor {
+        let n = dY.shape[0]
+        let packed = cachedPack(&packedFlipped) { flippedWeights() }
+        var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
             Parallel.forEach(n) { i in
@@ -185,23 +193,22 @@ public final class Conv2d: Layer {
                       c: dxp + i * g.imageCount, ldc: g.height * g.width, threads: 1)
             }
         }}
-        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
         return dX
     }
 
-    /// W `[O, C*kh*kw]` packed as the forward GEMM's A, reused while the weights are unchanged.
-    private func forwardWeights() -> PackedA {
-        if let cached = packedForward, cached.version == weight.version { return cached.packed }
-        let k = inChannels * kernelHeight * kernelWidth
-        let packed = weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: outChannels, k: k) }
-        packedForward = (weight.version, packed)
+    /// `pack()` made from the current weights: kept in `slot` with the weight version it was made
+    /// from, and reused until the weights change. Attacks call a layer thousands of times with the
+    /// same weights; repacking them every call was 1-3 % of an attack step.
+    private func cachedPack(_ slot: inout (version: Int, packed: PackedA)?, _ pack: () -> PackedA) -> PackedA {
+        if let cached = slot, cached.version == weight.version { return cached.packed }
+        let packed = pack()
+        slot = (weight.version, packed)
         return packed
     }
 
     /// `flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]` (spatial flip, channels swapped) packed as A of
-    /// the input-gradient convolution, reused while the weights are unchanged.
-    private func transposedWeights() -> PackedA {
-        if let cached = packedTransposed, cached.version == weight.version { return cached.packed }
+    /// the input-gradient convolution, `[C, O*kh*kw]`.
+    private func flippedWeights() -> PackedA {
         let o = outChannels, c = inChannels, kk = kernelHeight * kernelWidth
         var flipped = [Float](repeating: 0, count: c * o * kk)
         for oc in 0..<o {
@@ -209,9 +216,7 @@ public final class Conv2d: Layer {
                 for t in 0..<kk { flipped[(ch * o + oc) * kk + t] = weight.value.storage[(oc * c + ch) * kk + kk - 1 - t] }
             }
         }
-        let packed = flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk) }
-        packedTransposed = (weight.version, packed)
-        return packed
+        return flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk) }
     }
 
     /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.
