@@ -83,8 +83,7 @@ public func sgemm(
     threads: Int = Parallel.defaultThreads,
     context: GEMMContext = .default
 ) {
-    precondition(packedA.kernelName == context.kernel.name && packedA.kcEven == KPartition(k: packedA.k, kc: context.kc).kc,
-                 "sgemm: A was packed for kernel \(packedA.kernelName), not for \(context.kernel.name) with kc \(context.kc)")
+    packedA.expectPacked(for: context)
     gemmDriver(.packed(packedA), .raw(transB, b, ldb), m: packedA.m, n: n, k: packedA.k, alpha: alpha, beta: beta,
                c: c, ldc: ldc, threads: threads, context: context)
 }
@@ -104,8 +103,7 @@ public func sgemm(
     threads: Int = Parallel.defaultThreads,
     context: GEMMContext = .default
 ) {
-    precondition(packedA.kernelName == context.kernel.name && packedA.kcEven == KPartition(k: packedA.k, kc: context.kc).kc,
-                 "sgemm: A was packed for kernel \(packedA.kernelName), not for \(context.kernel.name) with kc \(context.kc)")
+    packedA.expectPacked(for: context)
     precondition(packedA.k == geometry.colRows, "sgemm: A has depth \(packedA.k), im2col has \(geometry.colRows) rows")
     let g = geometry, p = g.padding
     if p == 0 {
@@ -305,6 +303,12 @@ public final class PackedA: @unchecked Sendable {
             pc += kc
             pass += 1
         }
+    }
+
+    /// Stops with a message when this pack does not fit `context`'s kernel and k passes.
+    func expectPacked(for context: GEMMContext) {
+        precondition(kernelName == context.kernel.name && kcEven == KPartition(k: k, kc: context.kc).kc,
+                     "sgemm: A was packed for kernel \(kernelName), not for \(context.kernel.name) with kc \(context.kc)")
     }
 
     @inline(__always)

@@ -31,17 +31,13 @@ public struct MicroKernel: Sendable {
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ rows: Int, _ cols: Int
     ) -> Void
 
-    public init(name: String, mr: Int, nr: Int, run: @escaping Function, runIndirect: IndirectFunction? = nil) {
-        (self.name, self.mr, self.nr, self.run, self.runIndirect) = (name, mr, nr, run, runIndirect)
-    }
-
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.
     public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512,
                                            runIndirect: sgemmMicroKernelAVX512Indirect)
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
-    public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2)
+    public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.
-    public static let portable = MicroKernel(name: "portable-4x8", mr: 4, nr: 8, run: sgemmMicroKernelPortable)
+    public static let portable = MicroKernel(name: "portable-4x8", mr: 4, nr: 8, run: sgemmMicroKernelPortable, runIndirect: nil)
 
     public static let all: [MicroKernel] = [.avx512, .avx2, .portable]
 }
