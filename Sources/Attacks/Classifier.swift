@@ -37,10 +37,11 @@ public final class NetworkClassifier: Classifier {
     /// Largest micro-batch; smaller when a batch is too small to keep every thread busy.
     public let microBatch: Int
     private let replicate: (() -> any Layer)?
-    private let trunkLength: Int
+    /// Layers in the trunk: all of them (nil) or those before the first `Linear` of a `Sequential`.
+    private let trunkLength: Int?
     private let head: Sequential?
+    /// One trunk per micro-batch; the first is `network`'s own layers, the others cut from `copies`.
     private var trunks: [any Layer] = []
-    /// The whole copies the trunks after the first were cut from (the first is `network`'s own).
     private var copies: [any Layer] = []
 
     /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
@@ -50,29 +51,29 @@ public final class NetworkClassifier: Classifier {
         self.classes = classes
         self.microBatch = microBatch
         self.replicate = replicate
-        // Without copies nothing is split (wrapping layers in new containers would set their mode).
-        let (trunkLength, head) = replicate == nil ? (-1, nil) : NetworkClassifier.split(network)
-        self.trunkLength = trunkLength
-        self.head = head
-        trunks = replicate == nil ? [] : [NetworkClassifier.trunk(of: network, length: trunkLength)]
+        // Without copies nothing is split (wrapping layers in new containers sets their mode).
+        if replicate != nil, let sequential = network as? Sequential,
+           let first = sequential.layers.firstIndex(where: { $0 is Linear }) {
+            (trunkLength, head) = (first, Sequential(Array(sequential.layers[first...])))
+        } else {
+            (trunkLength, head) = (nil, nil)
+        }
+        if replicate != nil { trunks = [trunk(of: network)] }
     }
 
     public func logits(_ x: Tensor) -> Tensor {
-        queries += x.dim(0)
-        network.isTraining = false
-        guard let parts = microBatches(x.dim(0)) else { return network.forward(x) }
-        let features = run(parts, x) { $0.forward($1) }
-        return head?.forward(features) ?? features
+        forward(x, microBatches(x.dim(0)))
     }
 
     public func valueAndGradient(_ x: Tensor, objective: (Tensor) -> ObjectiveValue) -> (logits: Tensor, values: [Float], gradient: Tensor) {
-        let z = logits(x)
+        let parts = microBatches(x.dim(0))
+        let z = forward(x, parts)
         let value = objective(z)
-        guard let parts = microBatches(x.dim(0)) else {
+        guard let parts else {
             return (z, value.values, network.backward(value.dLogits, accumulateParameterGradients: false))
         }
         let dFeatures = head?.backward(value.dLogits, accumulateParameterGradients: false) ?? value.dLogits
-        // The same split as the forward, so each copy runs backward on what it saw.
+        // The same split as the forward, so each trunk runs backward on what it saw.
         let dX = run(parts, dFeatures) { $0.backward($1, accumulateParameterGradients: false) }
         return (z, value.values, dX)
     }
@@ -86,43 +87,39 @@ public final class NetworkClassifier: Classifier {
         }
     }
 
-    /// The trunk's length and the head: a `Sequential` splits before its first `Linear`; anything
-    /// else is all trunk.
-    private static func split(_ network: any Layer) -> (Int, Sequential?) {
-        guard let sequential = network as? Sequential,
-              let first = sequential.layers.firstIndex(where: { $0 is Linear }) else { return (-1, nil) }
-        return (first, Sequential(Array(sequential.layers[first...])))
+    /// Logits: the trunk on each part, then the head on the whole batch (or everything whole).
+    private func forward(_ x: Tensor, _ parts: [Range<Int>]?) -> Tensor {
+        queries += x.dim(0)
+        network.isTraining = false
+        guard let parts else { return network.forward(x) }
+        let features = run(parts, x) { $0.forward($1) }
+        return head?.forward(features) ?? features
     }
 
-    /// The first `length` layers of `network` (all of it when `length` is -1).
-    private static func trunk(of network: any Layer, length: Int) -> any Layer {
-        guard length >= 0, let sequential = network as? Sequential else { return network }
-        return Sequential(Array(sequential.layers[..<length]))
+    /// The trunk of `network`, one of its copies.
+    private func trunk(of network: any Layer) -> any Layer {
+        guard let trunkLength, let sequential = network as? Sequential else { return network }
+        return Sequential(Array(sequential.layers[..<trunkLength]))
     }
 
     /// The micro-batch ranges for a batch of `n`, or nil to run it whole.
     private func microBatches(_ n: Int) -> [Range<Int>]? {
-        guard replicate != nil, n > 1, trunkLength != 0 else { return nil }
+        guard let replicate, n > 1, trunkLength != 0 else { return nil }
         let size = max(1, min(microBatch, (n + Parallel.defaultThreads - 1) / Parallel.defaultThreads))
         let parts = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
-        while trunks.count < parts.count, let replicate {
+        while trunks.count < parts.count {
             let copy = replicate()
             copies.append(copy)
-            trunks.append(NetworkClassifier.trunk(of: copy, length: trunkLength))
+            trunks.append(trunk(of: copy))
         }
         return parts
     }
 
     /// `body(trunk j, rows parts[j] of x)` for every part in parallel, the results stacked in order.
     private func run(_ parts: [Range<Int>], _ x: Tensor, _ body: (any Layer, Tensor) -> Tensor) -> Tensor {
-        let rowSize = x.count / x.dim(0)
         var results = [Tensor?](repeating: nil, count: parts.count)
         results.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(parts.count) { j in
-                let rows = Tensor(shape: [parts[j].count] + x.shape.dropFirst(),
-                                  storage: Array(x.storage[parts[j].lowerBound * rowSize..<parts[j].upperBound * rowSize]))
-                out[j] = body(trunks[j], rows)
-            }
+            Parallel.forEach(parts.count) { j in out[j] = body(trunks[j], x.gathering(Array(parts[j]))) }
         }
         let pieces = results.map { $0! }
         var storage = [Float]()
