@@ -35,8 +35,9 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     let stepsPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
     var epochs: [EpochReport] = []
     network.zeroGrad()
-    let attackView = NetworkClassifier(network: network, classes: 0, replicate: replicate)
-    let adversary = config.adversarial.map { AdversarialBatch(config: $0, classifier: attackView) }
+    let adversary = config.adversarial.map {
+        AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, replicate: replicate))
+    }
 
     for epoch in 0..<config.epochs {
         var order = trainIndices
@@ -58,7 +59,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
             if let adversary {
                 let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
                 network.isTraining = false
-                attackView.synchronizeCopies()
+                adversary.classifier.synchronizeCopies()
                 let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
                 network.isTraining = true
                 if adversary.config.method == .trades {
@@ -96,9 +97,10 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         // Adversarial training: PGD-10 robust accuracy on a held-out subset, to see robustness grow
         // and to catch catastrophic overfitting (robust accuracy collapsing while clean accuracy rises).
         var robust: Double?
-        if let adv = config.adversarial, let set = evalSet {
-            attackView.synchronizeCopies()
-            robust = robustAccuracy(classifier: attackView, dataset: set, indices: Array(evalIndices.prefix(500)), eps: adv.eps, batchSize: config.batchSize)
+        if let adversary, let set = evalSet {
+            adversary.classifier.synchronizeCopies()
+            robust = robustAccuracy(classifier: adversary.classifier, dataset: set, indices: Array(evalIndices.prefix(500)),
+                                    eps: adversary.config.eps, batchSize: config.batchSize)
         }
         let report = EpochReport(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
