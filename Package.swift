@@ -25,7 +25,8 @@ let package = Package(
     ],
     targets: [
         // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
-        .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
+        .target(name: "Prefetch", swiftSettings: [.unsafeFlags(["-parse-stdlib"])]),
+        .target(name: "KernelsAVX512", dependencies: ["Prefetch"], swiftSettings: avx512Flags),
         .target(name: "KernelsAVX2", swiftSettings: avx2Flags),
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),

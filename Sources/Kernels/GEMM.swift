@@ -207,9 +207,6 @@ func gemmDriver(
     let workers = m * n * k < ctx.parallelThreshold || Parallel.isInsideWorker ? 1 : max(1, threads)
     let grid = WorkerGrid(workers: workers, m: m, n: n, mr: mr, nr: nr)
     let kcEven = KPartition(k: k, kc: ctx.kc).kc
-    // Keep the packed B block's size, not its width: a shallow k (a 3x3 conv on few channels)
-    // gets proportionally wider blocks and fewer passes over C.
-    let ncWide = max(ctx.nc, (ctx.kc * ctx.nc / kcEven) / nr * nr)
 
     // One dispatch per call: each worker owns a rectangle of C (MR row panels x NR column
     // panels), packs the operands it needs itself and loops over k alone. No barrier, no
@@ -220,11 +217,11 @@ func gemmDriver(
         let rowStart = grid.rowPanels(w).lowerBound * mr
         let colStart = grid.colPanels(w).lowerBound * nr
         if rowStart >= rowEnd || colStart >= colEnd { return }
-        WorkspacePool.shared.with(kcEven * ncWide) { packedB in
+        WorkspacePool.shared.with(kcEven * ctx.nc) { packedB in
         WorkspacePool.shared.with(ctx.mc * kcEven) { scratchA in
             var jc = colStart
             while jc < colEnd {
-                let nc = min(ncWide, colEnd - jc)
+                let nc = min(ctx.nc, colEnd - jc)
                 let nPanels = (nc + nr - 1) / nr
                 var pc = 0
                 while pc < k {

@@ -7,7 +7,16 @@ public final class AlignedBuffer: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+        let bytes = max(1, count) * 4
+        // Large buffers start on a 2 MiB boundary and ask for transparent huge pages (as numpy does
+        // for its arrays): a packed B block or a whole-batch column matrix then costs a few TLB
+        // entries instead of a thousand.
+        let hugePage = 2 << 20
+        let large = bytes >= 2 * hugePage
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: large ? hugePage : 64)
+        #if os(Linux)
+        if large { _ = madvise(raw, (bytes / hugePage) * hugePage, MADV_HUGEPAGE) }
+        #endif
         pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
     }
 

@@ -1,3 +1,5 @@
+import Prefetch
+
 /// The AVX-512 SGEMM micro-kernel: C[8x32] := beta*C + alpha * A_panel * B_panel.
 ///
 /// This target is compiled with `-march=x86-64-v4`, so `SIMD16<Float>` is one zmm register
@@ -38,6 +40,13 @@ private func kernel8x32(
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
     var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    // Ask for the C tile now: its rows are ldc apart, and the hardware prefetcher would not fetch
+    // them before the stores at the end wait on them.
+    let cBytes = UnsafeRawPointer(c)
+    for r in 0..<mr {
+        prefetchForRead(cBytes + r &* ldc &* 4)
+        prefetchForRead(cBytes + r &* ldc &* 4 + 64)
+    }
     var pa = a
     for p in 0..<kc {
         let pb = bRow(p)
