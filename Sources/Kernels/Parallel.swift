@@ -5,10 +5,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Thread-count policy and a static parallel-for over Dispatch's pool.
+/// Thread-count policy and a parallel-for (on Linux over `WorkerPool`, elsewhere over Dispatch).
 ///
-/// Work is split statically (item `i` goes to worker `i % threads`), and no caller ever splits a
-/// reduction across workers, so every result is bit-identical whatever the thread count.
+/// An item's result never depends on which worker runs it, and no caller splits a reduction
+/// across items in a thread-dependent way, so every result is bit-identical whatever the thread
+/// count. (The pool hands items out as workers claim them; the Dispatch fallback deals item `i`
+/// to worker `i % threads`.)
 public enum Parallel {
     /// Threads used when a call does not say. The CLI sets it from `--threads`; it starts at
     /// the number of active cores.
