@@ -175,6 +175,28 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Small blocks, so the multi-threaded paths cross several k passes and column blocks, with
+    /// beta != 0, on row and column splits.
+    func testBitIdenticalAcrossThreadCountsWithSmallBlocks() {
+        var ctx = GEMMContext(kernel: .best, mc: 16, kc: 40, nc: 64)
+        ctx.parallelThreshold = 0
+        for (m, n, k) in [(131, 97, 300), (300, 200, 70), (40, 1000, 130), (17, 5, 3)] {
+            for (ta, tb) in [(Transpose.n, Transpose.n), (.t, .t)] {
+                let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22), c0 = randomArray(m * n, seed: 23)
+                var outputs: [[Float]] = []
+                for threads in [1, 2, 3] {
+                    var c = c0
+                    sgemm(ta, tb, m: m, n: n, k: k, alpha: 0.75, a: a, lda: ta == .n ? k : m, b: b,
+                          ldb: tb == .n ? n : k, beta: 0.5, c: &c, ldc: n, threads: threads, context: ctx)
+                    outputs.append(c)
+                }
+                XCTAssertEqual(outputs[0], outputs[1], "\(m)x\(k)x\(n) \(ta)\(tb): 1 vs 2 threads")
+                XCTAssertEqual(outputs[0], outputs[2], "\(m)x\(k)x\(n) \(ta)\(tb): 1 vs 3 threads")
+                check(Case(m: m, n: n, k: k, ta: ta, tb: tb, alpha: 0.75, beta: 0.5, pad: 3), context: ctx, threads: 2)
+            }
+        }
+    }
+
     func testWorkerGridCoversCExactlyOnce() {
         for (workers, m, n) in [(2, 1024, 1024), (2, 32, 100_352), (3, 17, 5), (2, 1, 1), (4, 128, 128)] {
             let g = WorkerGrid(workers: workers, m: m, n: n, mr: 8, nr: 32)
