@@ -30,13 +30,16 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
         var pc = 0
         while pc < k {
             let kc = min(kcEven, k - pc)
-            for panel in 0..<panels {
-                var i = 0
-                while i < m {
-                    run(kc, alpha, packedA.block(row: i, pc: pc, kc: kc), padded + panel * nr, offsets.baseAddress! + pc,
+            // A micro-panel outer: it stays in L1 with the padded image while the tiles sweep across
+            // the image (the other order streamed the whole A block through L1 once per panel).
+            var i = 0
+            while i < m {
+                let a = packedA.block(row: i, pc: pc, kc: kc)
+                for panel in 0..<panels {
+                    run(kc, alpha, a, padded + panel * nr, offsets.baseAddress! + pc,
                         pc == 0 ? 0 : 1, wide + i * ldw + panel * nr, ldw, min(mr, m - i), nr)
-                    i += mr
                 }
+                i += mr
             }
             pc += kc
         }
