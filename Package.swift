@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Prefetch", swiftSettings: [.unsafeFlags(["-parse-stdlib"])]),
         .target(name: "KernelsAVX512", dependencies: ["Prefetch"], swiftSettings: avx512Flags),
         .target(name: "KernelsAVX2", swiftSettings: avx2Flags),
-        .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2"]),
+        .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2", "Prefetch"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "Models", dependencies: ["NN", .product(name: "Crypto", package: "swift-crypto")]),

@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 BIN=.build/release/robust
 [ -x "$BIN" ] || swift build -c release >/dev/null
 python3 -c 'import threadpoolctl' 2>/dev/null || pip install -q threadpoolctl >/dev/null 2>&1 || true
-# OpenBLAS as this machine kind ships it: OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE unset.
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-unset OPENBLAS_L2_SIZE
+# OpenBLAS at its best on this CPU: with OPENBLAS_CORETYPE unset it picks its AVX-512 kernel
+# (SkylakeX) where the CPU has one; a Haswell setting would hold it back to AVX2. The kernel it
+# used is printed in the last column.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 echo "robust: $($BIN bench gemm --shape 8x8x8 --runs 5 | head -1)"
 $BIN bench peak
 scripts/bench_compare.py --rounds "${1:-3}"

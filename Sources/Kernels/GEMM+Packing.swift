@@ -1,3 +1,5 @@
+import Prefetch
+
 /// Packs a `rows x kc` block of op(A), starting at (row, col), into micro-panels of `mr` rows:
 /// `dst[(i / mr) * kc * mr + p * mr + i % mr] = op(A)[row + i, col + p]`, rows past `rows`
 /// zero-padded so the micro-kernel always reads full panels. Transposes are absorbed here.
@@ -41,7 +43,12 @@ func packB(_ trans: Transpose, b: UnsafePointer<Float>, ldb: Int, row: Int, col:
     case .n: // op(B)[p, j] = b[p * ldb + j]: rows are contiguous.
         for p in 0..<kc {
             let o = dst + p &* nr
-            copyFloats(o, b + ((row + p) &* ldb &+ col), cols)
+            let src = b + ((row + p) &* ldb &+ col)
+            // The next panel's part of this row: kc rows far apart are kc streams, more than the
+            // hardware prefetcher follows.
+            prefetchForRead(UnsafeRawPointer(src + nr))
+            prefetchForRead(UnsafeRawPointer(src + nr + 16))
+            copyFloats(o, src, cols)
             for j in cols..<nr { o[j] = 0 }
         }
     case .t: // op(B)[p, j] = b[j * ldb + p]: columns are contiguous.

@@ -227,15 +227,12 @@ func gemmDriver(
                 while pc < k {
                     let kc = min(kcEven, k - pc)
                     let betaNow: Float = pc == 0 ? beta : 1
-                    // A deep and wide block of a row-major B (which comes from memory, not cache)
-                    // is packed row by row: one sequential stream instead of one per row. A shallow
-                    // or narrow one (it fits in cache), or im2col panels, go panel by panel.
-                    var rowwise = false
-                    if case .raw(.n, _, _) = operandB { rowwise = kc >= ctx.packOnTheFlyMinDepth && nc >= ctx.rowwiseMinWidth }
-                    if !rowwise && rowEnd - rowStart <= ctx.mc && kc >= ctx.packOnTheFlyMinDepth {
+                    if rowEnd - rowStart <= ctx.mc && kc >= ctx.packOnTheFlyMinDepth {
                         // Short C (all rows in one A block): pack A once, then pack each B
                         // micro-panel just before its column of tiles, while it is hot in L1.
-                        // B is touched once instead of packed to L3 and read back.
+                        // B is touched once instead of packed to L3 and read back; `packB`
+                        // prefetches the next panel's part of each row (64x288x25088 on one
+                        // thread: 94 -> 106 GFLOP/s against packing the block row by row first).
                         let blockA = operandA.block(row: rowStart, rows: rowEnd - rowStart, pc: pc, kc: kc, mr: mr, scratch: scratchA)
                         for p in 0..<nPanels {
                             let width = min(nr, nc - p * nr)
@@ -246,7 +243,10 @@ func gemmDriver(
                         pc += kc
                         continue
                     }
-                    if rowwise, case .raw(_, let b, let ldb) = operandB {
+                    // A deep and wide block of a row-major B (which comes from memory, not cache)
+                    // is packed row by row: one sequential stream instead of one per row. A shallow
+                    // or narrow one (it fits in cache), or im2col panels, go panel by panel.
+                    if case .raw(.n, let b, let ldb) = operandB, kc >= ctx.packOnTheFlyMinDepth, nc >= ctx.rowwiseMinWidth {
                         packBBlockRowwise(b: b, ldb: ldb, row: pc, col: jc, kc: kc, cols: nc, nr: nr, into: packedB)
                     } else {
                         for p in 0..<nPanels {
