@@ -20,6 +20,23 @@ public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
     d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
 }
 
+/// Sets `count` floats to zero with inline 8-wide stores (the short zero runs of a padded image's
+/// border; a `memset` call for 16-32 floats costs more than the stores).
+@inline(__always)
+public func zeroFloats(_ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+    guard count >= 8 else {
+        for t in 0..<count { dst[t] = 0 }
+        return
+    }
+    let d = UnsafeMutableRawPointer(dst)
+    var t = 0
+    while t + 8 < count {
+        d.storeBytes(of: SIMD8<Float>(), toByteOffset: t &* 4, as: SIMD8<Float>.self)
+        t &+= 8
+    }
+    d.storeBytes(of: SIMD8<Float>(), toByteOffset: (count &- 8) &* 4, as: SIMD8<Float>.self)
+}
+
 /// `dst[i] += src[i]` for `count` floats with inline 8-wide operations (col2im's inner loop: the
 /// compiler cannot prove the two rows do not overlap, so a plain loop stays scalar).
 @inline(__always)

@@ -128,13 +128,13 @@ func padImage(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into padded: Uns
     let p = g.padding, hp = g.height + 2 * p, wp = g.width + 2 * p
     for ch in 0..<g.channels {
         let dst = padded + ch * hp * wp, src = image + ch * g.height * g.width
-        dst.update(repeating: 0, count: p * wp)
+        zeroFloats(dst, p * wp)
         for y in 0..<g.height {
             let row = dst + (y + p) * wp
             for t in 0..<p { row[t] = 0; row[wp - 1 - t] = 0 }
             copyFloats(row + p, src + y * g.width, g.width)
         }
-        (dst + (hp - p) * wp).update(repeating: 0, count: p * wp)
+        zeroFloats(dst + (hp - p) * wp, p * wp)
     }
 }
 
