@@ -6,7 +6,7 @@ public enum Transpose: Sendable {
 /// Block sizes and the micro-kernel of the GEMM: everything tunable lives in this one value.
 ///
 /// Blocking (Goto/BLIS): a `kc x nr` B micro-panel is reused from L1 across one A block,
-/// the `mc x kc` A block stays in L2 (1 MiB per core here), the `kc x nc` B block in L3.
+/// the `mc x kc` A block stays in L2 (1-2 MiB per core on the machines measured), the `kc x nc` B block in L3.
 public struct GEMMContext: Sendable {
     public var kernel: MicroKernel
     /// Rows of the A block (multiple of `kernel.mr`).
@@ -31,7 +31,8 @@ public struct GEMMContext: Sendable {
         self.nc = (nc + kernel.nr - 1) / kernel.nr * kernel.nr
     }
 
-    /// Sizes measured on the AMD EPYC (Zen 4) machines the project runs on; see BENCHMARKS.md.
+    /// Sizes swept on an AMD EPYC (Zen 4) and again on an Intel Xeon (Emerald Rapids), where they were
+    /// still best or tied; see BENCHMARKS.md. (kc also fixes the k passes, hence every result's rounding.)
     public static func tuned(for kernel: MicroKernel) -> GEMMContext {
         switch kernel.name {
         case MicroKernel.avx512.name: return GEMMContext(kernel: kernel, mc: 144, kc: 640, nc: 2048)
