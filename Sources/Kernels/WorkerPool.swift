@@ -66,9 +66,9 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Participant `p` claims items until none are left. Why claimed, not dealt `p, p + participants,
-    /// ...`: on these VMs one thread of a job is now and then descheduled for milliseconds, and with
-    /// dealt items the whole job then waited for its half (a 2-thread conv forward took 4.9 or 8.8 ms
-    /// from one run to the next). Which thread runs an item never changes what the item computes.
+    /// ...`: one vCPU of these VMs often runs memory-bound work a third slower than the other (threads
+    /// claiming a conv batch's 128 images took 78 and 52), and with dealt halves every job waited for
+    /// the slower one. Which thread runs an item never changes what the item computes.
     private func share(_ p: Int) {
         guard p < participants, let body else { return }
         while true {

@@ -1,9 +1,10 @@
 /// A software prefetch hint (`prefetcht0`), which Swift has no public API for.
 ///
 /// This target is compiled with `-parse-stdlib` so that it can call LLVM's prefetch intrinsic
-/// through `Builtin`; nothing else here needs that flag. Why: the GEMM micro-kernel asks for its
-/// C tile while it multiplies, so the tile's rows (far apart in memory) arrive before they are
-/// read and written (see Sources/KernelsAVX512/MicroKernel8x32.swift).
+/// through `Builtin`; nothing else here needs that flag. Why: the GEMM asks for memory that the
+/// hardware prefetcher would not fetch in time, rows far apart: the micro-kernel's C tile before its
+/// k loop (Sources/KernelsAVX512/MicroKernel8x32.swift), and `packB` the next panel's part of each
+/// B row (Sources/Kernels/GEMM+Packing.swift).
 import Swift
 
 @_transparent
