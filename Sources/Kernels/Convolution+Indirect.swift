@@ -8,8 +8,8 @@
 /// cnn attack step, 14 % of a resnet-lite one). Bit-identical to the packed path: every kept
 /// element sums the same products in the same k order and passes. Single-threaded (one image).
 func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, image: UnsafePointer<Float>,
-                      geometry g: ConvGeometry, alpha: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-                      context: GEMMContext) {
+                      geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
+                      c: UnsafeMutablePointer<Float>, ldc: Int, context: GEMMContext) {
     let mr = context.kernel.mr, nr = context.kernel.nr, m = packedA.m, k = packedA.k
     let kh = g.kernelHeight, kw = g.kernelWidth
     let wp = g.width + 2 * g.padding, plane = (g.height + 2 * g.padding) * wp
@@ -51,8 +51,16 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
             }
             pc += kc
         }
+        // Drop the extra columns, adding the bias on the way (one pass over the output).
         for row in 0..<m {
-            for oy in 0..<oh { copyFloats(c + row * ldc + oy * ow, wide + row * ldw + oy * wp, ow) }
+            let b = rowBias?[row] ?? 0
+            for oy in 0..<oh {
+                if rowBias == nil {
+                    copyFloats(c + row * ldc + oy * ow, wide + row * ldw + oy * wp, ow)
+                } else {
+                    copyFloats(c + row * ldc + oy * ow, wide + row * ldw + oy * wp, ow, plus: b)
+                }
+            }
         }
     }}}
 }

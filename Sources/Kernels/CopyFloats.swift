@@ -20,6 +20,43 @@ public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
     d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
 }
 
+/// `dst[i] = src[i] + b` for `count` floats, as `copyFloats` (overlapping vector tail). The fused
+/// bias of a convolution's output copy: one pass instead of a copy and then an add.
+@inline(__always)
+public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int, plus b: Float) {
+    guard count >= 8 else {
+        for t in 0..<count { dst[t] = src[t] + b }
+        return
+    }
+    let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
+    let bv = SIMD8<Float>(repeating: b)
+    var t = 0
+    while t + 8 < count {
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self) + bv, toByteOffset: t &* 4, as: SIMD8<Float>.self)
+        t &+= 8
+    }
+    let last = (count &- 8) &* 4
+    d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self) + bv, toByteOffset: last, as: SIMD8<Float>.self)
+}
+
+/// `c[i, j] += bias[i]` for an `m x n` matrix with row stride `ldc` (a convolution's bias). In place,
+/// so no overlapping tail: that would add the bias twice to the last few elements.
+public func addRowBias(_ bias: UnsafePointer<Float>, m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        let row = UnsafeMutableRawPointer(c + i * ldc), b = bias[i]
+        var j = 0
+        while j + 8 <= n {
+            let v = row.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self) + SIMD8(repeating: b)
+            row.storeBytes(of: v, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        while j < n {
+            (c + i * ldc)[j] += b
+            j &+= 1
+        }
+    }
+}
+
 /// Sets `count` floats to zero with inline 8-wide stores (the short zero runs of a padded image's
 /// border; a `memset` call for 16-32 floats costs more than the stores).
 @inline(__always)

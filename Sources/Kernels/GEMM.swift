@@ -90,7 +90,8 @@ public func sgemm(
 }
 
 /// SGEMM whose B is the im2col matrix of one image, packed straight from the image:
-/// `C := alpha * op(A) * im2col(image) + beta * C`, C `m x (OH*OW)`, A's depth `C*kh*kw`.
+/// `C := alpha * op(A) * im2col(image) + beta * C (+ rowBias[i] on row i)`, C `m x (OH*OW)`, A's
+/// depth `C*kh*kw`. The bias is added to the finished product, as a separate `addRowBias` would.
 ///
 /// Why: a convolution's column matrix is 9x its image; writing it and then packing it again
 /// into B panels cost as much as the multiply (im2col + packing were ~17 % of a CNN attack step).
@@ -100,6 +101,7 @@ public func sgemm(
     packedA: PackedA, im2colOf image: UnsafePointer<Float>, geometry: ConvGeometry,
     alpha: Float = 1,
     beta: Float = 0,
+    rowBias: UnsafePointer<Float>? = nil,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     threads: Int = Parallel.defaultThreads,
     context: GEMMContext = .default
@@ -107,21 +109,23 @@ public func sgemm(
     packedA.expectPacked(for: context)
     precondition(packedA.k == geometry.colRows, "sgemm: A has depth \(packedA.k), im2col has \(geometry.colRows) rows")
     let g = geometry, p = g.padding
+    if let runIndirect = context.kernel.runIndirect, p > 0, g.stride == 1, beta == 0, threads == 1 {
+        convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
+                         c: c, ldc: ldc, context: context)
+        return
+    }
     if p == 0 {
         gemmDriver(.packed(packedA), .im2colPadded(image, g), m: packedA.m, n: g.colColumns, k: packedA.k, alpha: alpha,
                    beta: beta, c: c, ldc: ldc, threads: threads, context: context)
-        return
+    } else {
+        // Pad once per image, so packing never tests a window against the border.
+        WorkspacePool.shared.with(g.channels * (g.height + 2 * p) * (g.width + 2 * p)) { padded in
+            padImage(image, g, into: padded)
+            gemmDriver(.packed(packedA), .im2colPadded(UnsafePointer(padded), g), m: packedA.m, n: g.colColumns,
+                       k: packedA.k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: threads, context: context)
+        }
     }
-    if let runIndirect = context.kernel.runIndirect, g.stride == 1, beta == 0, threads == 1 {
-        convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, c: c, ldc: ldc, context: context)
-        return
-    }
-    // Pad once per image, so packing never tests a window against the border.
-    WorkspacePool.shared.with(g.channels * (g.height + 2 * p) * (g.width + 2 * p)) { padded in
-        padImage(image, g, into: padded)
-        gemmDriver(.packed(packedA), .im2colPadded(UnsafePointer(padded), g), m: packedA.m, n: g.colColumns, k: packedA.k,
-                   alpha: alpha, beta: beta, c: c, ldc: ldc, threads: threads, context: context)
-    }
+    if let rowBias { addRowBias(rowBias, m: packedA.m, n: g.colColumns, c: c, ldc: ldc) }
 }
 
 /// Copies one `C x H x W` image into `C x (H+2p) x (W+2p)` with a zero border.

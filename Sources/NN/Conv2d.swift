@@ -92,25 +92,22 @@ public final class Conv2d: Layer {
         let packedW = cachedPack(&packedForward) {
             weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k) }
         }
+        let biasValues = bias?.value.storage ?? []
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
+        biasValues.withUnsafeBufferPointer { biasBuffer in
+            let rowBias = bias == nil ? nil : biasBuffer.baseAddress
             Parallel.forEach(n) { i in
                 let yi = yp + i * o * spatial
                 let xi = xp + i * g.imageCount
                 if g.im2colIsIdentity {
                     sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                    if let rowBias { addRowBias(rowBias, m: o, n: spatial, c: yi, ldc: spatial) }
                 } else {
-                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, c: yi, ldc: spatial, threads: 1)
-                }
-                if let bias {
-                    for oc in 0..<o {
-                        let b = bias.value.storage[oc]
-                        let row = yi + oc * spatial
-                        for p in 0..<spatial { row[p] += b }
-                    }
+                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, c: yi, ldc: spatial, threads: 1)
                 }
             }
-        }}
+        }}}
         input = x
         return y
     }
