@@ -3,8 +3,9 @@
 
 For every shape and thread count it alternates `robust bench gemm --json` and
 `scripts/bench_numpy.py` for several rounds (each a median of 7 timed runs) and reports the
-median over rounds of each, and their ratio. Interleaving spreads a noisy neighbour's load
-over both sides instead of one.
+median over rounds of each, their ratio, and the median of the rounds' own ratios ("paired"):
+the two runs of a round are seconds apart, so a neighbour's load that comes and goes over
+minutes moves both, and the paired figure is the steadier one on these machines.
 
 Usage: scripts/bench_compare.py [--rounds 3] [--threads 1,2] [--shape MxKxN ...]
 """
@@ -28,7 +29,7 @@ def main():
     args = ap.parse_args()
     robust = os.path.join(ROOT, ".build", "release", "robust")
     numpy_script = os.path.join(HERE, "bench_numpy.py")
-    print(f"{'shape':<16} {'threads':>7} {'robust':>8} {'numpy':>8} {'ratio':>6}  rounds  numpy kernel")
+    print(f"{'shape':<16} {'threads':>7} {'robust':>8} {'numpy':>8} {'ratio':>6} {'paired':>6}  rounds  numpy kernel")
     for shape in args.shape or DEFAULT_SHAPES:
         for t in args.threads.split(","):
             r, n, kernel = [], [], ""
@@ -38,7 +39,9 @@ def main():
                 n.append(nj["gflops_median"])
                 kernel = nj["kernel"]
             rm, nm = statistics.median(r), statistics.median(n)
-            print(f"{shape:<16} {t:>7} {rm:>8.1f} {nm:>8.1f} {rm / nm:>6.2f}  {args.rounds:>6}  {kernel}", flush=True)
+            paired = statistics.median(x / y for x, y in zip(r, n))
+            print(f"{shape:<16} {t:>7} {rm:>8.1f} {nm:>8.1f} {rm / nm:>6.2f} {paired:>6.2f}  {args.rounds:>6}  {kernel}",
+                  flush=True)
 
 
 if __name__ == "__main__":
