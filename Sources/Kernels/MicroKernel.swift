@@ -44,7 +44,7 @@ public struct MicroKernel: Sendable {
 
 /// Portable micro-kernel, compiled with no target flags: multiply and add stay separate
 /// (no FMA is assumed), so its results can differ from the FMA kernels in the last bit.
-@inline(never)
+@inline(never) @Sendable
 func sgemmMicroKernelPortable(
     _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int

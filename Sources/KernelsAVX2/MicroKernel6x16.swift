@@ -3,7 +3,7 @@
 /// Compiled with `-march=x86-64-v3`: `SIMD8<Float>` is one ymm register. 12 accumulators,
 /// two B vectors and a broadcast fit the 16 ymm registers; a wider tile would spill.
 /// Packed layouts as in the AVX-512 kernel, with MR = 6 and NR = 16.
-@inline(never)
+@inline(never) @Sendable
 public func sgemmMicroKernelAVX2(
     _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int

@@ -9,7 +9,7 @@ import Prefetch
 /// Packed layouts (see Kernels/GEMM+Packing.swift): `a` holds `kc` columns of 8 floats,
 /// `b` holds `kc` rows of 32 floats, 64-byte aligned. C is row-major with row stride `ldc`;
 /// only its top-left `mr x nr` corner is written, and C is never read when beta is 0.
-@inline(never)
+@inline(never) @Sendable
 public func sgemmMicroKernelAVX512(
     _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
@@ -21,7 +21,7 @@ public func sgemmMicroKernelAVX512(
 /// The same tile with B read in place: row p of the B micro-panel is the 32 floats at
 /// `b + rowOffsets[p]` (unaligned). Why: a stride-1 convolution's im2col rows are shifted views of
 /// the zero-padded image, so B needs no packing at all (see Kernels/Convolution+Indirect.swift).
-@inline(never)
+@inline(never) @Sendable
 public func sgemmMicroKernelAVX512Indirect(
     _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowOffsets: UnsafePointer<Int>,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
