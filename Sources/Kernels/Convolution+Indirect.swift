@@ -19,7 +19,6 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
     let deepest = (g.channels - 1) * plane + (kh - 1) * wp + (kw - 1)
     let paddedCount = max(g.channels * plane, deepest + ldw)
     WorkspacePool.shared.with(paddedCount) { padded in
-    WorkspacePool.shared.with(m * ldw) { wide in
     withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
         padImage(image, g, into: padded)
         (padded + g.channels * plane).update(repeating: 0, count: paddedCount - g.channels * plane)
@@ -35,6 +34,26 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
             }
         }
         let kcEven = KPartition(k: k, kc: context.kc).kc
+        if k <= kcEven {
+            // One k pass: each tile goes to a small buffer in L1 and its kept columns straight on to
+            // the output, instead of through an `m x ldw` buffer in L2 and a second pass.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * nr) { tile in
+                var i = 0
+                while i < m {
+                    let a = packedA.block(row: i, pc: 0, kc: k), rows = min(mr, m - i)
+                    for panel in 0..<panels {
+                        run(k, alpha, a, padded + panel * nr, offsets.baseAddress!, 0, tile.baseAddress!, nr, rows, nr)
+                        keepOutputColumns(panel * nr..<min((panel + 1) * nr, oh * wp), rows: i..<(i + rows),
+                                          from: tile.baseAddress!, ld: nr, paddedWidth: wp, outWidth: ow,
+                                          rowBias: rowBias, into: c, ldc: ldc)
+                    }
+                    i += mr
+                }
+            }
+            return
+        }
+        // Several k passes: C accumulates over them, in an `m x ldw` buffer.
+        WorkspacePool.shared.with(m * ldw) { wide in
         var pc = 0
         while pc < k {
             let kc = min(kcEven, k - pc)
@@ -51,16 +70,36 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
             }
             pc += kc
         }
-        // Drop the extra columns, adding the bias on the way (one pass over the output).
-        for row in 0..<m {
-            let b = rowBias?[row] ?? 0
-            for oy in 0..<oh {
-                if rowBias == nil {
-                    copyFloats(c + row * ldc + oy * ow, wide + row * ldw + oy * wp, ow)
-                } else {
-                    copyFloats(c + row * ldc + oy * ow, wide + row * ldw + oy * wp, ow, plus: b)
-                }
+        keepOutputColumns(0..<oh * wp, rows: 0..<m, from: wide, ld: ldw, paddedWidth: wp, outWidth: ow,
+                          rowBias: rowBias, into: c, ldc: ldc)
+        }
+    }}
+}
+
+/// Copies the kept columns among padded-width columns `columns` (`q = oy * paddedWidth + x`, kept when
+/// `x < outWidth`) of rows `rows` from `src` (column `columns.lowerBound` first, row stride `ld`) to
+/// output element `oy * outWidth + x` of each row of `c`, adding the row's bias. The kept columns of
+/// one padded row are contiguous in the output, so this is one copy per padded row touched.
+@inline(__always)
+func keepOutputColumns(_ columns: Range<Int>, rows: Range<Int>, from src: UnsafePointer<Float>, ld: Int,
+                       paddedWidth wp: Int, outWidth ow: Int, rowBias: UnsafePointer<Float>?,
+                       into c: UnsafeMutablePointer<Float>, ldc: Int) {
+    var q = columns.lowerBound
+    while q < columns.upperBound {
+        let x = q % wp
+        if x >= ow {
+            q += wp - x
+            continue
+        }
+        let count = min(ow - x, columns.upperBound - q)
+        let from = src + (q - columns.lowerBound), to = c + (q / wp) * ow + x
+        for (t, row) in rows.enumerated() {
+            if let rowBias {
+                copyFloats(to + row * ldc, from + t * ld, count, plus: rowBias[row])
+            } else {
+                copyFloats(to + row * ldc, from + t * ld, count)
             }
         }
-    }}}
+        q += count
+    }
 }
