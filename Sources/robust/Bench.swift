@@ -143,9 +143,9 @@ struct BenchConv: ParsableCommand {
             for t in options.threadCounts {
                 let r = benchConv(shape, threads: t, runs: options.runs)
                 if options.json { printJSONLine(r) } else {
-                    print(String(format: "conv %@ threads %d  forward %6.1f  backward-input %6.1f  backward-weight %6.1f GFLOP/s (medians)",
+                    print(String(format: "conv %@ threads %d  forward %6.1f  backward-input %6.1f  backward-weight %6.1f GFLOP/s (medians); fastest run: forward %.1f, backward-input %.1f",
                                  r.shape as NSString, t, r.forward_gflops_median, r.backward_input_gflops_median,
-                                 r.backward_weight_gflops_median))
+                                 r.backward_weight_gflops_median, r.forward_gflops_max, r.backward_input_gflops_max))
                 }
             }
         }
