@@ -34,44 +34,27 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
             }
         }
         let kcEven = KPartition(k: k, kc: context.kc).kc
-        if k <= kcEven {
-            // One k pass: each tile goes to a small buffer in L1 and its kept columns straight on to
-            // the output, instead of through an `m x ldw` buffer in L2 and a second pass.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * nr) { tile in
-                var i = 0
-                while i < m {
-                    let a = packedA.block(row: i, pc: 0, kc: k), rows = min(mr, m - i)
-                    for panel in 0..<panels {
-                        run(k, alpha, a, padded + panel * nr, offsets.baseAddress!, 0, tile.baseAddress!, nr, rows, nr)
-                        keepOutputColumns(panel * nr..<min((panel + 1) * nr, oh * wp), rows: i..<(i + rows),
-                                          from: tile.baseAddress!, ld: nr, paddedWidth: wp, outWidth: ow,
-                                          rowBias: rowBias, into: c, ldc: ldc)
-                    }
-                    i += mr
-                }
-            }
-            return
-        }
-        // Several k passes: C accumulates over them, in an `m x ldw` buffer.
-        WorkspacePool.shared.with(m * ldw) { wide in
-        var pc = 0
-        while pc < k {
-            let kc = min(kcEven, k - pc)
-            // A micro-panel outer: it stays in L1 with the padded image while the tiles sweep across
-            // the image (the other order streamed the whole A block through L1 once per panel).
+        // Tile by tile: the k passes accumulate in an 8x32 buffer in L1, whose kept columns then go
+        // straight to the output (no image-sized buffer in L2, no second pass over it). A micro-panel
+        // outer, so it stays in L1 with the padded image while the tiles sweep across the image.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * nr) { tile in
             var i = 0
             while i < m {
-                let a = packedA.block(row: i, pc: pc, kc: kc)
+                let rows = min(mr, m - i)
                 for panel in 0..<panels {
-                    run(kc, alpha, a, padded + panel * nr, offsets.baseAddress! + pc,
-                        pc == 0 ? 0 : 1, wide + i * ldw + panel * nr, ldw, min(mr, m - i), nr)
+                    var pc = 0
+                    while pc < k {
+                        let kc = min(kcEven, k - pc)
+                        run(kc, alpha, packedA.block(row: i, pc: pc, kc: kc), padded + panel * nr, offsets.baseAddress! + pc,
+                            pc == 0 ? 0 : 1, tile.baseAddress!, nr, rows, nr)
+                        pc += kc
+                    }
+                    keepOutputColumns(panel * nr..<min((panel + 1) * nr, oh * wp), rows: i..<(i + rows),
+                                      from: tile.baseAddress!, ld: nr, paddedWidth: wp, outWidth: ow,
+                                      rowBias: rowBias, into: c, ldc: ldc)
                 }
                 i += mr
             }
-            pc += kc
-        }
-        keepOutputColumns(0..<oh * wp, rows: 0..<m, from: wide, ld: ldw, paddedWidth: wp, outWidth: ow,
-                          rowBias: rowBias, into: c, ldc: ldc)
         }
     }}
 }
