@@ -21,7 +21,8 @@ public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
 }
 
 /// `dst[i] = src[i] + b` for `count` floats, as `copyFloats` (overlapping vector tail). The fused
-/// bias of a convolution's output copy: one pass instead of a copy and then an add.
+/// bias of a convolution's output copy: one pass instead of a copy and then an add. (Not used with
+/// `b = 0` for a plain copy: `-0 + 0` is `+0`, so results would change in the sign of zero.)
 @inline(__always)
 public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int, plus b: Float) {
     guard count >= 8 else {

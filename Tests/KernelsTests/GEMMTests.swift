@@ -176,11 +176,12 @@ final class GEMMTests: XCTestCase {
     }
 
     /// Small blocks, so the multi-threaded paths cross several k passes and column blocks, with
-    /// beta != 0, on row and column splits.
+    /// beta != 0, on row and column splits, and short C (16 rows: B panels packed on the fly).
     func testBitIdenticalAcrossThreadCountsWithSmallBlocks() {
         var ctx = GEMMContext(kernel: .best, mc: 16, kc: 40, nc: 64)
         ctx.parallelThreshold = 0
-        for (m, n, k) in [(131, 97, 300), (300, 200, 70), (40, 1000, 130), (17, 5, 3)] {
+        ctx.packOnTheFlyMinDepth = 16
+        for (m, n, k) in [(131, 97, 300), (300, 200, 70), (40, 1000, 130), (16, 300, 130), (17, 5, 3)] {
             for (ta, tb) in [(Transpose.n, Transpose.n), (.t, .t)] {
                 let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22), c0 = randomArray(m * n, seed: 23)
                 var outputs: [[Float]] = []
