@@ -259,13 +259,17 @@ func gemmDriver(
                                           into: packedB + p * kc * nr)
                         }
                     }
-                    var ic = rowStart
-                    while ic < rowEnd {
-                        let mc = min(ctx.mc, rowEnd - ic)
+                    // Near-equal A blocks of whole micro-panels, at most mc rows: 1024 rows are 8 x 128,
+                    // not 7 x 144 + 16, whose last block streamed the whole B block for 16 rows.
+                    let rowPanels = (rowEnd - rowStart + mr - 1) / mr
+                    let blocks = (rowPanels * mr + ctx.mc - 1) / ctx.mc
+                    for block in 0..<blocks {
+                        let panels = WorkerGrid.share(rowPanels, parts: blocks, index: block)
+                        let ic = rowStart + panels.lowerBound * mr
+                        let mc = min(panels.count * mr, rowEnd - ic)
                         let blockA = operandA.block(row: ic, rows: mc, pc: pc, kc: kc, mr: mr, scratch: scratchA)
                         macroKernel(ctx.kernel, kc: kc, mc: mc, nc: nc, alpha: alpha, packedA: blockA,
                                     packedB: packedB, beta: betaNow, c: c + ic * ldc + jc, ldc: ldc)
-                        ic += mc
                     }
                     pc += kc
                 }
