@@ -210,17 +210,17 @@ func gemmDriver(
     let ctx = context
     let mr = ctx.kernel.mr, nr = ctx.kernel.nr
     let workers = m * n * k < ctx.parallelThreshold || Parallel.isInsideWorker ? 1 : max(1, threads)
-    let grid = WorkerGrid(workers: workers, m: m, n: n, mr: mr, nr: nr)
+    let split = WorkerSplit(workers: workers, m: m, n: n, mr: mr, nr: nr)
     let kcEven = KPartition(k: k, kc: ctx.kc).kc
 
-    // One dispatch per call: each worker owns a rectangle of C (MR row panels x NR column
-    // panels), packs the operands it needs itself and loops over k alone. No barrier, no
-    // shared mutable state, and an element of C sees the same kc passes whatever the grid.
-    Parallel.forEach(grid.count, threads: workers) { w in
-        let rowEnd = min(m, grid.rowPanels(w).upperBound * mr)
-        let colEnd = min(n, grid.colPanels(w).upperBound * nr)
-        let rowStart = grid.rowPanels(w).lowerBound * mr
-        let colStart = grid.colPanels(w).lowerBound * nr
+    // One dispatch per call: each worker owns a block of C's rows or columns (whole micro-panels,
+    // sized to the worker's speed), packs the operands it needs itself and loops over k alone. No
+    // barrier, no shared mutable state, and an element of C sees the same kc passes whatever the split.
+    Parallel.forEachShare(split.panels, threads: workers) { panels in
+        let rowStart = split.byRows ? panels.lowerBound * mr : 0
+        let rowEnd = split.byRows ? min(m, panels.upperBound * mr) : m
+        let colStart = split.byRows ? 0 : panels.lowerBound * nr
+        let colEnd = split.byRows ? n : min(n, panels.upperBound * nr)
         if rowStart >= rowEnd || colStart >= colEnd { return }
         WorkspacePool.shared.with(kcEven * ctx.nc) { packedB in
         WorkspacePool.shared.with(ctx.mc * kcEven) { scratchA in
@@ -264,7 +264,7 @@ func gemmDriver(
                     let rowPanels = (rowEnd - rowStart + mr - 1) / mr
                     let blocks = (rowPanels * mr + ctx.mc - 1) / ctx.mc
                     for block in 0..<blocks {
-                        let panels = WorkerGrid.share(rowPanels, parts: blocks, index: block)
+                        let panels = Parallel.share(rowPanels, parts: blocks, index: block)
                         let ic = rowStart + panels.lowerBound * mr
                         let mc = min(panels.count * mr, rowEnd - ic)
                         let blockA = operandA.block(row: ic, rows: mc, pc: pc, kc: kc, mr: mr, scratch: scratchA)
@@ -344,30 +344,20 @@ func macroKernel(_ kernel: MicroKernel, kc: Int, mc: Int, nc: Int, alpha: Float,
     }
 }
 
-/// How workers tile C: `tm x tn` rectangles of whole micro-panels.
+/// How workers split C: by rows (whole MR panels) or by columns (whole NR panels).
 ///
 /// Splitting rows makes every worker pack all of B; splitting columns makes every worker pack
 /// all of A. So split the dimension whose other operand is smaller to copy (rows when
 /// m >= n), unless it has too few panels to go round.
-public struct WorkerGrid {
-    public let tm: Int, tn: Int, mPanels: Int, nPanels: Int
+public struct WorkerSplit {
+    public let byRows: Bool
+    /// Micro-panels along the split dimension: the units `Parallel.forEachShare` hands out.
+    public let panels: Int
 
     public init(workers: Int, m: Int, n: Int, mr: Int, nr: Int) {
-        mPanels = (m + mr - 1) / mr
-        nPanels = (n + nr - 1) / nr
-        let splitRows = (m >= n && mPanels >= workers) || nPanels < workers
-        (tm, tn) = splitRows ? (min(workers, mPanels), 1) : (1, min(workers, nPanels))
-    }
-
-    public var count: Int { tm * tn }
-    public func rowPanels(_ w: Int) -> Range<Int> { Self.share(mPanels, parts: tm, index: w / tn) }
-    public func colPanels(_ w: Int) -> Range<Int> { Self.share(nPanels, parts: tn, index: w % tn) }
-
-    /// The `index`-th of `parts` near-equal contiguous shares of `0..<total`.
-    static func share(_ total: Int, parts: Int, index: Int) -> Range<Int> {
-        let base = total / parts, extra = total % parts
-        let lo = index * base + min(index, extra)
-        return lo..<(lo + base + (index < extra ? 1 : 0))
+        let mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        byRows = (m >= n && mPanels >= workers) || nPanels < workers
+        panels = byRows ? mPanels : nPanels
     }
 }
 

@@ -52,16 +52,27 @@ public enum Parallel {
     /// True on a thread that is running a `forEach` body dispatched to several workers.
     public static var isInsideWorker: Bool { pthread_getspecific(workerKey) != nil }
 
-    /// Splits `0..<count` into `threads` contiguous ranges (the last ones may be empty) and runs
-    /// `body(worker, range)` on each. Used where a worker keeps a private workspace.
-    public static func forEachChunk(_ count: Int, threads: Int = defaultThreads, _ body: (Int, Range<Int>) -> Void) {
-        let workers = max(1, min(threads, count))
-        let per = (count + workers - 1) / workers
-        forEach(workers, threads: workers) { w in
-            let lo = min(count, w * per)
-            let hi = min(count, lo + per)
-            if lo < hi { body(w, lo..<hi) }
+    /// Runs `body` on contiguous ranges that cover `0..<units` exactly once, about one per worker,
+    /// sized on Linux by each worker's measured speed in earlier calls (see `WorkerPool.runShares`),
+    /// elsewhere equal. For work that must stay in large blocks: a GEMM worker packs the operands of
+    /// its own block of C. The ranges never change what `body` computes for a unit.
+    public static func forEachShare(_ units: Int, threads: Int = defaultThreads, _ body: (Range<Int>) -> Void) {
+        let workers = max(1, min(threads, units))
+        if workers == 1 || isInsideWorker {
+            if units > 0 { body(0..<units) }
+            return
         }
+        #if os(Linux)
+        if WorkerPool.shared.runShares(units, participants: workers, body) { return }
+        #endif
+        forEach(workers, threads: workers) { w in body(share(units, parts: workers, index: w)) }
+    }
+
+    /// The `index`-th of `parts` near-equal contiguous shares of `0..<total`.
+    public static func share(_ total: Int, parts: Int, index: Int) -> Range<Int> {
+        let base = total / parts, extra = total % parts
+        let lo = index * base + min(index, extra)
+        return lo..<(lo + base + (index < extra ? 1 : 0))
     }
 }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Kernels
 import XCTest
 import _TestSupport
@@ -175,6 +176,30 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Two threads split C by their measured speeds, so the split moves from call to call. Calls long
+    /// enough to be measured (after a job that teaches the pool uneven speeds), with small blocks so
+    /// the moving split lands inside A blocks: every call bit-identical to one thread.
+    func testBitIdenticalWhileTheSplitAdapts() {
+        var ctx = GEMMContext(kernel: .best, mc: 24, kc: 40, nc: 64)
+        ctx.parallelThreshold = 0
+        let (m, n, k) = (517, 203, 300)
+        let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22)
+        var reference = [Float](repeating: 0, count: m * n)
+        sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &reference, ldc: n, threads: 1, context: ctx)
+        for call in 0..<12 {
+            // Uneven work per unit: the thread that takes the first half measures slow.
+            Parallel.forEachShare(64, threads: 2) { range in
+                for u in range {
+                    let spin = DispatchTime.now().uptimeNanoseconds + (u < 32 ? 30_000 : 5_000)
+                    while DispatchTime.now().uptimeNanoseconds < spin {}
+                }
+            }
+            var c = [Float](repeating: 0, count: m * n)
+            sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, threads: 2, context: ctx)
+            XCTAssertEqual(c, reference, "call \(call)")
+        }
+    }
+
     /// Small blocks, so the multi-threaded paths cross several k passes and column blocks, with
     /// beta != 0, on row and column splits, and short C (16 rows: B panels packed on the fly).
     func testBitIdenticalAcrossThreadCountsWithSmallBlocks() {
@@ -198,15 +223,11 @@ final class GEMMTests: XCTestCase {
         }
     }
 
-    func testWorkerGridCoversCExactlyOnce() {
-        for (workers, m, n) in [(2, 1024, 1024), (2, 32, 100_352), (3, 17, 5), (2, 1, 1), (4, 128, 128)] {
-            let g = WorkerGrid(workers: workers, m: m, n: n, mr: 8, nr: 32)
-            var covered = [Int](repeating: 0, count: g.mPanels * g.nPanels)
-            for w in 0..<g.count {
-                for r in g.rowPanels(w) { for c in g.colPanels(w) { covered[r * g.nPanels + c] += 1 } }
-            }
-            XCTAssertEqual(Set(covered), [1], "workers \(workers) m \(m) n \(n)")
-        }
+    func testWorkerSplitTakesRowsWhenBIsTheSmallerCopy() {
+        XCTAssertTrue(WorkerSplit(workers: 2, m: 1024, n: 1024, mr: 8, nr: 32).byRows)
+        XCTAssertFalse(WorkerSplit(workers: 2, m: 32, n: 100_352, mr: 8, nr: 32).byRows)
+        XCTAssertTrue(WorkerSplit(workers: 2, m: 17, n: 5, mr: 8, nr: 32).byRows)   // one column panel
+        XCTAssertEqual(WorkerSplit(workers: 2, m: 17, n: 5, mr: 8, nr: 32).panels, 3)
     }
 
     func testKernelSelectionPicksASupportedKernel() {

@@ -53,4 +53,24 @@ final class ParallelTests: XCTestCase {
         }
         XCTAssertEqual(sums, [300 * 16, 300 * 16])
     }
+
+    /// `forEachShare` covers every unit exactly once, for unit counts below, at and above the thread
+    /// count, including after the pool has learnt uneven speeds (the first units here cost four times
+    /// the others, so whichever thread takes them measures slow and gets less next time).
+    func testSharesCoverEveryUnitOnce() {
+        for round in 0..<300 {
+            let units = [1, 2, 3, 7, 16, 61][round % 6]
+            var hits = [Int](repeating: 0, count: units)
+            hits.withUnsafeMutableBufferPointer { h in
+                Parallel.forEachShare(units, threads: round % 3 + 1) { range in
+                    for u in range {
+                        h[u] += 1
+                        let spin = DispatchTime.now().uptimeNanoseconds + (u < units / 2 ? 40_000 : 10_000)
+                        while DispatchTime.now().uptimeNanoseconds < spin {}
+                    }
+                }
+            }
+            XCTAssertEqual(hits, [Int](repeating: 1, count: units), "round \(round), \(units) units")
+        }
+    }
 }
