@@ -55,13 +55,16 @@ final class WorkerPool: @unchecked Sendable {
     /// the slower one. Which thread runs an item never changes what the item computes. Returns false,
     /// having run nothing, when the pool is busy.
     func run(_ count: Int, participants: Int, _ body: (Int) -> Void) -> Bool {
-        run(participants: participants) { _ in
+        guard acquire(participants) else { return false }
+        defer { busy.store(false, ordering: .releasing) }
+        dispatch(participants) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if i >= count { return }
                 body(i)
             }
         }
+        return true
     }
 
     /// Splits `0..<units` into contiguous ranges, one per participant, sized by how fast each
@@ -74,12 +77,14 @@ final class WorkerPool: @unchecked Sendable {
     /// whichever vCPU a neighbour was using). A participant that finds its range taken (it started late)
     /// takes what is left.
     func runShares(_ units: Int, participants: Int, _ body: (Range<Int>) -> Void) -> Bool {
+        guard acquire(participants) else { return false }
+        defer { busy.store(false, ordering: .releasing) }
         var total = 0.0
         for p in 0..<participants { total += speed[p] }
         for p in 0..<participants {
             chunk[p] = max(1, Int((Double(units) * speed[p] / total).rounded(.up)))
         }
-        let ran = run(participants: participants) { p in
+        dispatch(participants) { p in
             let start = DispatchTime.now().uptimeNanoseconds
             var done = 0
             while true {
@@ -92,8 +97,8 @@ final class WorkerPool: @unchecked Sendable {
             unitsDone[p] = done
             busyNanos[p] = DispatchTime.now().uptimeNanoseconds - start
         }
-        if ran { learnSpeeds(participants) }
-        return ran
+        learnSpeeds(participants)
+        return true
     }
 
     /// Moves each participant's speed halfway to its rate in the last job (units per second, relative
@@ -114,12 +119,18 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `job(p)` once on each of `participants` threads: the caller (p = 0) and pool threads 1...
-    private func run(participants: Int, _ job: (Int) -> Void) -> Bool {
+    /// Takes the pool for one job (false when another caller has it, or the job wants more threads
+    /// than there are cores), with enough pool threads for `participants`.
+    private func acquire(_ participants: Int) -> Bool {
         guard participants <= min(ProcessInfoCores.active, slots),
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        defer { busy.store(false, ordering: .releasing) }
         while threads < participants - 1 { spawn() }
+        return true
+    }
+
+    /// Runs `job(p)` once on each of `participants` threads (the caller is p = 0, pool thread i is p = i)
+    /// and returns when all are done. The caller must hold the pool (`acquire`).
+    private func dispatch(_ participants: Int, _ job: (Int) -> Void) {
         withoutActuallyEscaping(job) { job in
             self.job = job
             self.participants = participants
@@ -133,7 +144,6 @@ final class WorkerPool: @unchecked Sendable {
             while pending.load(ordering: .acquiring) != 0 {}
             self.job = nil
         }
-        return true
     }
 
     /// Pool thread `p`'s part of the current job (none when the job wants fewer threads).

@@ -60,12 +60,12 @@ final class TrainerTests: XCTestCase {
                                  schedule: LearningRateSchedule(base: 0.1), seed: 5, threads: 1)
         var steps = 0, epochs = 0
         let report = train(network: network, train: data, trainIndices: indices, evalSet: data, evalIndices: indices,
-                           config: config) { event in
+                           config: config, progress: { event in
             switch event {
             case .step: steps += 1
             case .epoch: epochs += 1
             }
-        }
+        })
         XCTAssertEqual(report.epochs.count, 5)
         XCTAssertEqual([steps, epochs], [5 * 8, 5], "one event per step (64 / 8 per epoch) and per epoch")
         XCTAssertEqual(report.epochs.last?.evalAccuracy, 1)
