@@ -26,10 +26,10 @@ public struct Summary: Codable, Sendable {
 /// Times `body` `runs` times after a warm-up of at least `warmup` untimed runs and `warmupSeconds`;
 /// returns seconds per run.
 ///
-/// Why a timed warm-up: a process's first milliseconds run slow (new worker threads start on the
-/// caller's core until the scheduler moves them, pages are touched for the first time), and a
-/// sub-millisecond GEMM would otherwise spend all its timed runs there: 128x3136x128 on two threads
-/// measured a median of 56-148 GFLOP/s over 41 runs and ~200 over 301 in the same minutes.
+/// Why a timed warm-up: a process's first tens of milliseconds run slow (traces showed the new pool
+/// thread and the caller taking turns instead of running together, and pages are touched for the
+/// first time), and a sub-millisecond GEMM would otherwise spend all its timed runs there:
+/// 128x3136x128 on two threads measured a median of 56-148 GFLOP/s over 41 runs and ~200 over 301.
 public func measure(runs: Int, warmup: Int = 1, warmupSeconds: Double = 0.2, _ body: () -> Void) -> [Double] {
     let warm = Stopwatch()
     var done = 0

@@ -35,17 +35,17 @@ final class WorkerPool: @unchecked Sendable {
     private var participants = 0
     // `runShares`' state, one slot per participant (caller 0, pool thread i); each participant writes
     // only its own slot, and the caller reads them after `pending` reaches zero (acquire).
-    private let slots = 256
-    private let speed = UnsafeMutablePointer<Double>.allocate(capacity: 256)
-    private let chunk = UnsafeMutablePointer<Int>.allocate(capacity: 256)
-    private let unitsDone = UnsafeMutablePointer<Int>.allocate(capacity: 256)
-    private let busyNanos = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+    private static let slots = 256
+    private let speed = UnsafeMutablePointer<Double>.allocate(capacity: slots)
+    private let chunk = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+    private let unitsDone = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+    private let busyNanos = UnsafeMutablePointer<UInt64>.allocate(capacity: slots)
     private var threads = 0
 
     private init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
-        speed.initialize(repeating: 1, count: slots)
+        speed.initialize(repeating: 1, count: Self.slots)
     }
 
     /// Runs `body(i)` for `i` in `0..<count` on `participants` threads, the caller among them; each
@@ -101,8 +101,8 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    /// Moves each participant's speed halfway to its rate in the last job (units per second, relative
-    /// to the participants' mean). Jobs under 200 µs, or where a participant found nothing to do, say
+    /// Moves each participant's speed halfway to its rate in the last job (units per unit of time,
+    /// relative to the participants' mean). Jobs under 200 µs, or where a participant found nothing to do, say
     /// nothing about the cores and are skipped.
     private func learnSpeeds(_ participants: Int) {
         var rates = 0.0, longest: UInt64 = 0
@@ -122,7 +122,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Takes the pool for one job (false when another caller has it, or the job wants more threads
     /// than there are cores), with enough pool threads for `participants`.
     private func acquire(_ participants: Int) -> Bool {
-        guard participants <= min(ProcessInfoCores.active, slots),
+        guard participants <= min(ProcessInfoCores.active, Self.slots),
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         while threads < participants - 1 { spawn() }
         return true
