@@ -6,18 +6,7 @@
 /// copy (memmove was 19 % of a resnet-lite training step).
 @inline(__always)
 public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
-    guard count >= 8 else {
-        for t in 0..<count { dst[t] = src[t] }
-        return
-    }
-    let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-    var t = 0
-    while t + 8 < count {
-        d.storeBytes(of: s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self), toByteOffset: t &* 4, as: SIMD8<Float>.self)
-        t &+= 8
-    }
-    let last = (count &- 8) &* 4
-    d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
+    mapFloats(dst, src, count) { $0 }
 }
 
 /// `dst[i] = src[i] + b` for `count` floats, as `copyFloats` (overlapping vector tail). The fused
@@ -25,19 +14,27 @@ public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
 /// `b = 0` for a plain copy: `-0 + 0` is `+0`, so results would change in the sign of zero.)
 @inline(__always)
 public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int, plus b: Float) {
+    let bv = SIMD8<Float>(repeating: b)
+    mapFloats(dst, src, count) { $0 + bv }
+}
+
+/// `dst[i] = f(src[i])` 8 floats at a time, the last vector overlapping the one before (so `f` must
+/// give the same result when applied twice to the same source: a copy, a bias add from `src`).
+@inline(__always)
+private func mapFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int,
+                       _ f: (SIMD8<Float>) -> SIMD8<Float>) {
     guard count >= 8 else {
-        for t in 0..<count { dst[t] = src[t] + b }
+        for t in 0..<count { dst[t] = f(SIMD8(repeating: src[t]))[0] }
         return
     }
     let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-    let bv = SIMD8<Float>(repeating: b)
     var t = 0
     while t + 8 < count {
-        d.storeBytes(of: s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self) + bv, toByteOffset: t &* 4, as: SIMD8<Float>.self)
+        d.storeBytes(of: f(s.loadUnaligned(fromByteOffset: t &* 4, as: SIMD8<Float>.self)), toByteOffset: t &* 4, as: SIMD8<Float>.self)
         t &+= 8
     }
     let last = (count &- 8) &* 4
-    d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self) + bv, toByteOffset: last, as: SIMD8<Float>.self)
+    d.storeBytes(of: f(s.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self)), toByteOffset: last, as: SIMD8<Float>.self)
 }
 
 /// `c[i, j] += bias[i]` for an `m x n` matrix with row stride `ldc` (a convolution's bias). In place,

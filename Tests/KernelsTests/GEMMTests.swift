@@ -1,4 +1,3 @@
-import Dispatch
 import Kernels
 import XCTest
 import _TestSupport
@@ -187,13 +186,8 @@ final class GEMMTests: XCTestCase {
         var reference = [Float](repeating: 0, count: m * n)
         sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &reference, ldc: n, threads: 1, context: ctx)
         for call in 0..<12 {
-            // Uneven work per unit: the thread that takes the first half measures slow.
-            Parallel.forEachShare(64, threads: 2) { range in
-                for u in range {
-                    let spin = DispatchTime.now().uptimeNanoseconds + (u < 32 ? 30_000 : 5_000)
-                    while DispatchTime.now().uptimeNanoseconds < spin {}
-                }
-            }
+            // The thread that takes the first half measures slow (see ParallelTests for the shares moving).
+            Parallel.forEachShare(64, threads: 2) { spinUnevenly($0, costlyBelow: 32) }
             var c = [Float](repeating: 0, count: m * n)
             sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, threads: 2, context: ctx)
             XCTAssertEqual(c, reference, "call \(call)")

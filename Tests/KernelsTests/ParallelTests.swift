@@ -1,6 +1,8 @@
 import Dispatch
+import Foundation
 import Kernels
 import XCTest
+import _TestSupport
 
 /// `Parallel.forEach`: every index once, and inline (on the worker's own thread) when nested.
 final class ParallelTests: XCTestCase {
@@ -63,14 +65,32 @@ final class ParallelTests: XCTestCase {
             var hits = [Int](repeating: 0, count: units)
             hits.withUnsafeMutableBufferPointer { h in
                 Parallel.forEachShare(units, threads: round % 3 + 1) { range in
-                    for u in range {
-                        h[u] += 1
-                        let spin = DispatchTime.now().uptimeNanoseconds + (u < units / 2 ? 40_000 : 10_000)
-                        while DispatchTime.now().uptimeNanoseconds < spin {}
-                    }
+                    for u in range { h[u] += 1 }
+                    spinUnevenly(range, costlyBelow: units / 2)
                 }
             }
             XCTAssertEqual(hits, [Int](repeating: 1, count: units), "round \(round), \(units) units")
         }
+    }
+
+    /// After jobs where the first half of the units costs six times the second, the two threads get
+    /// shares of different sizes: the split follows measured speed (on Linux, with two or more cores;
+    /// elsewhere the shares stay equal and there is nothing to check).
+    func testSharesFollowMeasuredSpeeds() throws {
+        #if !os(Linux)
+        throw XCTSkip("speed-weighted shares need the Linux worker pool")
+        #endif
+        guard ProcessInfo.processInfo.activeProcessorCount >= 2 else { throw XCTSkip("needs two cores") }
+        var sizes: [[Int]] = []
+        let lock = NSLock()
+        for _ in 0..<12 {
+            var shares: [Int] = []
+            Parallel.forEachShare(64, threads: 2) { range in
+                lock.lock(); shares.append(range.count); lock.unlock()
+                spinUnevenly(range, costlyBelow: 32)
+            }
+            sizes.append(shares.sorted())
+        }
+        XCTAssertTrue(sizes.contains { $0.count == 2 && $0[1] - $0[0] >= 8 }, "shares never moved: \(sizes)")
     }
 }
