@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Kernels layer: the GEMM framework plus per-ISA micro-kernels.
@@ -31,7 +32,10 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2", "Prefetch"]),
         .target(name: "TensorCore", dependencies: ["Kernels"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
-        .target(name: "Models", dependencies: ["NN", .product(name: "Crypto", package: "swift-crypto")]),
+        // ONNX's schema as Swift types, generated once by scripts/gen_onnx_proto.sh (no build plugin).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "Models", dependencies: ["NN", "Kernels", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                                              .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),

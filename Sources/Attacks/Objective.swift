@@ -5,20 +5,6 @@ import Darwin
 #endif
 import NN
 
-/// Per-sample objective values and their gradient with respect to the logits.
-public struct ObjectiveValue {
-    /// One value per sample: what the attack maximises.
-    public var values: [Float]
-    /// d(value_i)/d(logits_i), [N, K]. Not divided by N: each sample's gradient is its own,
-    /// so a sample's attack never depends on which batch it is in.
-    public var dLogits: Tensor
-
-    public init(values: [Float], dLogits: Tensor) {
-        self.values = values
-        self.dLogits = dLogits
-    }
-}
-
 /// The losses attacks maximise, each per sample, computed in Double for stability.
 public enum Objective: String, Sendable, CaseIterable {
     /// Cross-entropy of the true label: logsumexp(z) - z_y.

@@ -1,4 +1,5 @@
 import Attacks
+import Models
 import NN
 
 /// Builds the adversarial examples of a training batch with the model in inference mode (so

@@ -29,10 +29,13 @@ public func benchAttack(model name: String, attack: String, steps: Int, batchSiz
     let saved = Parallel.defaultThreads
     Parallel.defaultThreads = threads
     defer { Parallel.defaultThreads = saved }
-    let model = try ModelZoo.load(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
+    let model = try loadModel(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
     let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
+    guard model.inputShape == InputShape.fashionMNIST, model.classes == 10 else {
+        throw ToolError.usage("bench attack runs on Fashion-MNIST test images (1x28x28, 10 classes); model \(name) takes \(model.inputShape) with \(model.classes) classes")
+    }
     let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
-    let classifier = NetworkClassifier(network: model.network, classes: model.classes, replicate: model.replicaNetwork)
+    let classifier = model.makeClassifier()
     let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
     let context = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
     let times = measure(runs: runs) {

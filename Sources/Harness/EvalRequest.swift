@@ -1,4 +1,5 @@
 import Attacks
+import Models
 
 /// One attack of an evaluation: which registered attack, under which id, its options and its epsilons.
 public struct AttackSpec: Sendable {
@@ -20,9 +21,11 @@ public struct AttackSpec: Sendable {
 
 /// Everything `robust eval` needs to run: the model, the data, the attacks and the run settings.
 public struct EvalRequest: Sendable {
-    /// `cnn`, `cnn-fmnist` or a path to a .safetensors file.
+    /// `cnn`, `cnn-fmnist`, or a path to a .safetensors or .onnx file.
     public var model: String
     public var modelsDirectory: String
+    /// Input scaling and normalisation for an ONNX model whose graph does not do it.
+    public var conventions: InputConventions
     public var dataset: String
     public var dataDirectory: String?
     public var samples: Int?
@@ -43,8 +46,10 @@ public struct EvalRequest: Sendable {
 
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
                 samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128, threads: Int,
-                seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4) {
+                seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4,
+                conventions: InputConventions = InputConventions()) {
         self.model = model
+        self.conventions = conventions
         self.modelsDirectory = modelsDirectory
         self.dataset = dataset
         self.dataDirectory = dataDirectory

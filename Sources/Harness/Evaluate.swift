@@ -28,7 +28,7 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
     }
     for spec in request.attacks {
         if case .fixed(let target) = spec.options.target, target >= model.classes {
-            throw ToolError.usage("--target \(target) for '\(spec.id)' is not a class of \(request.model) (classes 0..<\(model.classes): \(model.classNames.joined(separator: ", ")))")
+            throw ToolError.usage("--target \(target) for '\(spec.id)' is not a class of \(request.model) (classes 0..<\(model.classes): \(dataset.classNames.joined(separator: ", ")))")
         }
     }
     for (spec, attack) in zip(request.attacks, attacks) where (spec.options.norm ?? type(of: attack).defaultNorm) == .l2 {
@@ -38,7 +38,7 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         }
     }
 
-    let classifier = NetworkClassifier(network: model.network, classes: model.classes, replicate: model.replicaNetwork)
+    let classifier = model.makeClassifier()
     return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
                         attacks: attacks, progress: progress, started: started)
 }
@@ -89,29 +89,34 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
                       samples: samples, examples: examples, checks: checks)
 }
 
-/// Loads the checkpoint and checks that it fits the dataset (channels, size, classes).
-private func loadModel(_ request: EvalRequest, for dataset: Dataset) throws -> (Model, ModelInfo) {
-    let path: String
-    do {
-        path = try ModelZoo.checkpointPath(for: request.model, dataset: request.dataset, modelsDirectory: request.modelsDirectory)
-    } catch let error as ModelError {
-        throw ToolError.usage(error.message)
-    }
-    let model: Model
-    do { model = try Model.load(path: path) } catch {
-        throw ToolError.badInput("\(error)")
-    }
+/// Loads the model (zoo checkpoint or ONNX file) and checks that it fits the dataset (channels, size, classes).
+private func loadModel(_ request: EvalRequest, for dataset: Dataset) throws -> (LoadedModel, ModelInfo) {
+    let model = try loadModel(request.model, dataset: request.dataset, modelsDirectory: request.modelsDirectory,
+                              conventions: request.conventions)
     let shape = model.inputShape
     guard shape.channels == dataset.channels, shape.height == dataset.height, shape.width == dataset.width else {
-        throw ToolError.badInput("model \(request.model) takes \(shape.channels)x\(shape.height)x\(shape.width) images but \(dataset.name) has \(dataset.channels)x\(dataset.height)x\(dataset.width); pick a model trained on this dataset (see `robust models`)")
+        throw ToolError.badInput("model \(request.model) takes \(shape.channels)x\(shape.height)x\(shape.width) images but \(dataset.name) has \(dataset.channels)x\(dataset.height)x\(dataset.width); pick a model for this dataset (see `robust models`) or a dataset of the model's image size")
     }
     guard model.classes == dataset.classNames.count else {
         throw ToolError.badInput("model \(request.model) has \(model.classes) classes but \(dataset.name) has \(dataset.classNames.count); pick a model trained on this dataset (see `robust models`)")
     }
-    let card = try? ModelCard.read(path: ModelCard.path(forCheckpoint: path))
-    let info = ModelInfo(name: request.model, path: path, architecture: model.architecture, sha256: card?.sha256 ?? "",
-                         parameters: model.parameterCount, cardCleanAccuracy: card?.cleanTestAccuracy)
+    let info = ModelInfo(name: request.model, path: model.path, architecture: model.architecture, sha256: model.sha256,
+                         parameters: model.parameters, cardCleanAccuracy: model.cardCleanAccuracy, format: model.format,
+                         opset: model.onnx?.opset, producer: model.onnx?.producer, opHistogram: model.onnx?.opHistogram,
+                         notes: model.notes.isEmpty ? nil : model.notes)
     return (model, info)
+}
+
+/// `LoadedModel.load` with its errors as `ToolError`s: unknown names usage (exit 2), bad files bad input (exit 3).
+public func loadModel(_ reference: String, dataset: String, modelsDirectory: String,
+                      conventions: InputConventions = InputConventions()) throws -> LoadedModel {
+    do {
+        return try LoadedModel.load(reference, dataset: dataset, modelsDirectory: modelsDirectory, conventions: conventions)
+    } catch let error as ModelError {
+        throw ToolError.usage(error.message)
+    } catch {
+        throw ToolError.badInput("\(error)")
+    }
 }
 
 /// Writes results.json into `directory` (created if needed), atomically.

@@ -1,4 +1,5 @@
 import Attacks
+import Models
 import Datasets
 import Kernels
 import NN

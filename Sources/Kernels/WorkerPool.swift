@@ -79,11 +79,8 @@ final class WorkerPool: @unchecked Sendable {
     func runShares(_ units: Int, participants: Int, _ body: (Range<Int>) -> Void) -> Bool {
         guard acquire(participants) else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        var total = 0.0
-        for p in 0..<participants { total += speed[p] }
-        for p in 0..<participants {
-            chunk[p] = max(1, Int((Double(units) * speed[p] / total).rounded(.up)))
-        }
+        let sizes = WorkShares.sizes(units, speeds: (0..<participants).map { speed[$0] })
+        for p in 0..<participants { chunk[p] = sizes[p] }
         dispatch(participants) { p in
             let start = DispatchTime.now().uptimeNanoseconds
             var done = 0
@@ -101,22 +98,12 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    /// Moves each participant's speed halfway to its rate in the last job (units per unit of time,
-    /// relative to the participants' mean). Jobs under 200 µs, or where a participant found nothing to do, say
-    /// nothing about the cores and are skipped.
+    /// Moves each participant's speed halfway to its rate in the last job (see `learnedSpeeds`).
     private func learnSpeeds(_ participants: Int) {
-        var rates = 0.0, longest: UInt64 = 0
-        for p in 0..<participants {
-            guard unitsDone[p] > 0 else { return }
-            rates += Double(unitsDone[p]) / Double(max(1, busyNanos[p]))
-            longest = max(longest, busyNanos[p])
-        }
-        guard longest > 200_000 else { return }
-        let mean = rates / Double(participants)
-        for p in 0..<participants {
-            let rate = Double(unitsDone[p]) / Double(max(1, busyNanos[p])) / mean
-            speed[p] = min(4, max(0.25, 0.5 * speed[p] + 0.5 * rate))
-        }
+        let learned = WorkShares.learnedSpeeds((0..<participants).map { speed[$0] },
+                                               unitsDone: (0..<participants).map { unitsDone[$0] },
+                                               busyNanos: (0..<participants).map { busyNanos[$0] })
+        for (p, v) in (learned ?? []).enumerated() { speed[p] = v }
     }
 
     /// Takes the pool for one job (false when another caller has it, or the job wants more threads

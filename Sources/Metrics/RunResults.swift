@@ -66,14 +66,29 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var parameters: Int
     /// Clean test accuracy recorded in the model card at training time, if any.
     public var cardCleanAccuracy: Double?
+    /// `safetensors` (a zoo checkpoint) or `onnx`; absent in results written before ONNX import.
+    public var format: String?
+    /// For ONNX models: the opset, the producer (`pytorch 2.13.0`) and the node count per operator.
+    public var opset: Int?
+    public var producer: String?
+    public var opHistogram: [String: Int]?
+    /// What loading changed or assumed (a stripped Softmax, input scaling), one sentence each.
+    public var notes: [String]?
 
-    public init(name: String, path: String, architecture: String, sha256: String, parameters: Int, cardCleanAccuracy: Double?) {
+    public init(name: String, path: String, architecture: String, sha256: String, parameters: Int, cardCleanAccuracy: Double?,
+                format: String? = nil, opset: Int? = nil, producer: String? = nil, opHistogram: [String: Int]? = nil,
+                notes: [String]? = nil) {
         self.name = name
         self.path = path
         self.architecture = architecture
         self.sha256 = sha256
         self.parameters = parameters
         self.cardCleanAccuracy = cardCleanAccuracy
+        self.format = format
+        self.opset = opset
+        self.producer = producer
+        self.opHistogram = opHistogram
+        self.notes = notes
     }
 }
 

@@ -2,22 +2,34 @@ import Kernels
 
 /// Average pooling over `kh x kw` windows, per channel, as PyTorch's `nn.AvgPool2d`.
 ///
-/// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`. Padding counts as
-/// zeros in the average (PyTorch's default `count_include_pad=True`): the divisor is always `kh*kw`.
+/// Output size: `OH = (H + 2p - kh) / s + 1`, `OW = (W + 2p - kw) / s + 1`. By default padding
+/// counts as zeros in the average (PyTorch's `count_include_pad=True`): the divisor is always
+/// `kh*kw`; with `countIncludePad: false` (ONNX's default) it is the number of pixels inside the image.
 public final class AvgPool2d: Layer {
     public let kernelSize: Int
     public let stride: Int
     public let padding: Int
+    public let countIncludePad: Bool
     public var isTraining = false
     private var inputShape: [Int]?
 
     /// A square window; `stride` defaults to the window size (non-overlapping), as in PyTorch.
-    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding <= kernelSize / 2,
                      "AvgPool2d: bad configuration kernel \(kernelSize) stride \(String(describing: stride)) padding \(padding)")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.countIncludePad = countIncludePad
+    }
+
+    /// 1 / the divisor of output (oy, ox)'s window: `k*k`, or the pixels of it inside the image.
+    @inline(__always)
+    private func scale(_ oy: Int, _ ox: Int, _ g: ConvGeometry) -> Float {
+        if countIncludePad || padding == 0 { return 1 / Float(kernelSize * kernelSize) }
+        let y0 = oy * stride - padding, x0 = ox * stride - padding
+        let rows = min(g.height, y0 + kernelSize) - max(0, y0), cols = min(g.width, x0 + kernelSize) - max(0, x0)
+        return 1 / Float(rows * cols)
     }
 
     private func geometry(_ shape: [Int]) -> ConvGeometry {
@@ -27,11 +39,10 @@ public final class AvgPool2d: Layer {
                             kernelWidth: kernelSize, stride: stride, padding: padding)
     }
 
-    // x: [N, C, H, W] -> y: [N, C, OH, OW], y = sum of window / (k*k)
+    // x: [N, C, H, W] -> y: [N, C, OH, OW], y = sum of window / divisor
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
-        let scale = 1 / Float(kernelSize * kernelSize)
         var y = Tensor(shape: [x.shape[0], x.shape[1], oh, ow])
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
@@ -48,7 +59,7 @@ public final class AvgPool2d: Layer {
                                 if ix >= 0 && ix < w { sum += src[iy * w + ix] }
                             }
                         }
-                        yp[(plane * oh + oy) * ow + ox] = sum * scale
+                        yp[(plane * oh + oy) * ow + ox] = sum * scale(oy, ox, g)
                     }
                 }
             }
@@ -57,13 +68,12 @@ public final class AvgPool2d: Layer {
         return y
     }
 
-    // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY / (k*k) spread over its window
+    // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY / divisor spread over its window
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("AvgPool2d: backward called before forward") }
         let g = geometry(shape)
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         dY.expectShape([shape[0], shape[1], oh, ow], "AvgPool2d.backward dY for input \(shape)")
-        let scale = 1 / Float(kernelSize * kernelSize)
         var dX = Tensor(shape: shape)
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
@@ -71,7 +81,7 @@ public final class AvgPool2d: Layer {
                 let dst = dxp + plane * h * w
                 for oy in 0..<oh {
                     for ox in 0..<ow {
-                        let d = dyp[(plane * oh + oy) * ow + ox] * scale
+                        let d = dyp[(plane * oh + oy) * ow + ox] * scale(oy, ox, g)
                         for i in 0..<kernelSize {
                             let iy = oy * stride - padding + i
                             if iy < 0 || iy >= h { continue }

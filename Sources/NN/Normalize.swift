@@ -6,6 +6,8 @@
 public final class Normalize: Layer {
     public let mean: [Float]
     public let std: [Float]
+    /// `1 / std[c]`, what forward multiplies by (kept, so an imported `Mul` by it is reproduced bit for bit).
+    public let inverseStd: [Float]
     public var isTraining = false
     private var inputShape: [Int]?
 
@@ -15,6 +17,16 @@ public final class Normalize: Layer {
                      "Normalize: need one positive std per mean, got mean \(mean) std \(std)")
         self.mean = mean
         self.std = std
+        inverseStd = std.map { 1 / $0 }
+    }
+
+    /// `y = (x - mean[c]) * inverseStd[c]`, for graphs that store the reciprocal (an ONNX `Sub` then `Mul`).
+    public init(mean: [Float], inverseStd: [Float]) {
+        precondition(mean.count == inverseStd.count && !mean.isEmpty && inverseStd.allSatisfy { $0 > 0 && $0.isFinite },
+                     "Normalize: need one positive inverse std per mean, got mean \(mean) inverse std \(inverseStd)")
+        self.mean = mean
+        self.std = inverseStd.map { 1 / $0 }
+        self.inverseStd = inverseStd
     }
 
     // x: [N, C, H, W] -> y: [N, C, H, W]
@@ -24,7 +36,7 @@ public final class Normalize: Layer {
         let c = mean.count, hw = x.shape[2] * x.shape[3]
         var y = x
         for plane in 0..<x.shape[0] * c {
-            let m = mean[plane % c], inv = 1 / std[plane % c]
+            let m = mean[plane % c], inv = inverseStd[plane % c]
             y.withUnsafeMutablePointer { yp in for p in plane * hw..<(plane + 1) * hw { yp[p] = (yp[p] - m) * inv } }
         }
         inputShape = x.shape
@@ -38,7 +50,7 @@ public final class Normalize: Layer {
         let c = mean.count, hw = shape[2] * shape[3]
         var dX = dY
         for plane in 0..<shape[0] * c {
-            let inv = 1 / std[plane % c]
+            let inv = inverseStd[plane % c]
             dX.withUnsafeMutablePointer { dp in for p in plane * hw..<(plane + 1) * hw { dp[p] *= inv } }
         }
         return dX

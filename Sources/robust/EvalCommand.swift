@@ -4,6 +4,7 @@ import Foundation
 import Harness
 import Kernels
 import Metrics
+import Models
 
 /// `robust eval`: robustness-accuracy curves of a model under attack.
 struct EvalCommand: ParsableCommand {
@@ -25,13 +26,23 @@ struct EvalCommand: ParsableCommand {
           robust eval --attack pgd --norm l2 --eps 0,0.5,1,2 --steps 20 --restarts 2
           robust eval --suite attacks/standard-linf.yaml --samples 1000 --out reports/cnn-aa
           robust eval --model resnet-lite --attack apgd-ce --eps 8/255
+          robust eval --model my_model.onnx --dataset cifar10 --data cifar-10-batches-bin --attack pgd --eps 8/255
 
         Writes <out>/results.json (the source of truth), curve.csv, samples.csv and index.html.
         """
     )
 
-    @Option(help: "Model: an architecture (cnn, mlp, resnet-lite: the shipped checkpoint for the dataset), a checkpoint name in --models-dir, or a .safetensors path.")
+    @Option(help: "Model: an architecture (cnn, mlp, resnet-lite: the shipped checkpoint for the dataset), a checkpoint name in --models-dir, a .safetensors path, or your own model as a .onnx file.")
     var model = "cnn"
+
+    @Option(help: "ONNX models trained on other pixel ranges: the graph receives pixels x in [0,1] times this (255 for 0-255 inputs).")
+    var inputScale: Float?
+
+    @Option(help: "ONNX models without normalisation in the graph: per-channel mean subtracted after --input-scale (one value, or one per channel, comma-separated).")
+    var mean: String?
+
+    @Option(help: "ONNX models without normalisation in the graph: per-channel std divided by after --mean.")
+    var std: String?
 
     @Option(help: "Folder of shipped checkpoints.")
     var modelsDir = "models"
@@ -116,13 +127,28 @@ struct EvalCommand: ParsableCommand {
         if let target, TargetMode(target) == nil { throw ValidationError("--target must be random, least-likely or a class index (got '\(target)')") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive (got \(samples))") }
         if let stepSize, !((Epsilon.parse(stepSize) ?? -1) > 0) { throw ValidationError("--step-size must be a positive number (got '\(stepSize)')") }
+        if let inputScale, !(inputScale > 0 && inputScale.isFinite) { throw ValidationError("--input-scale must be a positive number (got \(inputScale))") }
+        _ = try conventions()
+    }
+
+    /// --input-scale, --mean and --std as the model loader takes them.
+    func conventions() throws -> InputConventions {
+        func list(_ text: String?, _ flag: String) throws -> [Float]? {
+            guard let text else { return nil }
+            let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+                throw ValidationError("\(flag) must be one number or comma-separated numbers, one per channel (got '\(text)')")
+            }
+            return values.map { $0! }
+        }
+        return InputConventions(scale: inputScale ?? 1, mean: try list(mean, "--mean"), std: try list(std, "--std"))
     }
 
     func run() throws {
         let specs = try attackSpecs()
         let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
                                   indicesFile: indices, attacks: specs, batchSize: batchSize, threads: threads, seed: seed,
-                                  reuse: !independent, extraChecks: !noExtraChecks)
+                                  reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions())
         let results = try runEvaluation(request)
         let folder = out ?? defaultOutput(specs)
         try writeRun(results, to: folder)

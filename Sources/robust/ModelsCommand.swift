@@ -17,13 +17,23 @@ struct ModelsCommand: ParsableCommand {
 struct ModelsList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List architectures (parameters for Fashion-MNIST's 1x28x28, 10 classes) and shipped checkpoints."
+        abstract: "List architectures (parameters for Fashion-MNIST's 1x28x28, 10 classes) and shipped checkpoints, or describe an ONNX file.",
+        discussion: "Example: robust models --inspect my_model.onnx   (inputs, opset, producer, operators, parameters, and whether robust imports it)"
     )
 
     @Option(help: "Directory of shipped checkpoints.")
     var modelsDir = "models"
 
+    @Option(help: ArgumentHelp("Describe this ONNX file instead of listing the zoo.", valueName: "model.onnx"))
+    var inspect: String?
+
     func run() throws {
+        if let inspect {
+            let (text, problem) = try inspectONNX(path: inspect)
+            print(text)
+            if let problem { throw problem }
+            return
+        }
         print("Architectures (parameters for 1x28x28 input, 10 classes):")
         for arch in Architecture.all {
             let model = try Model(architecture: arch.name, dataset: "fashion-mnist", inputShape: .fashionMNIST,
@@ -93,7 +103,7 @@ struct ModelsLogits: ParsableCommand {
         discussion: "Example: robust models logits --model models/cnn-fmnist.safetensors --input x.f32 --out logits.f32"
     )
 
-    @Option(help: "Architecture name, shipped checkpoint name or .safetensors path.")
+    @Option(help: "Architecture name, shipped checkpoint name, .safetensors path or .onnx file.")
     var model: String
 
     @Option(help: "Dataset the model name resolves for.")
@@ -109,14 +119,8 @@ struct ModelsLogits: ParsableCommand {
     var out: String
 
     func run() throws {
-        let loaded: Model
-        do {
-            loaded = try ModelZoo.load(model, dataset: dataset, modelsDirectory: modelsDir)
-        } catch let error as ModelError {
-            throw ToolError.usage(error.message)
-        } catch {
-            throw ToolError.badInput("\(error)")
-        }
+        let loaded = try loadModel(model, dataset: dataset, modelsDirectory: modelsDir)
+        let classifier = loaded.makeClassifier()
         guard let data = FileManager.default.contents(atPath: input) else {
             throw ToolError.badInput("cannot read --input \(input)")
         }
@@ -133,7 +137,7 @@ struct ModelsLogits: ParsableCommand {
             let n = min(batch, count - start)
             let x = Tensor(shape: [n, loaded.inputShape.channels, loaded.inputShape.height, loaded.inputShape.width],
                            storage: Array(pixels[start * size ..< (start + n) * size]))
-            logits += loaded.logits(x).storage
+            logits += classifier.logits(x).storage
         }
         let bytes = logits.map { $0.bitPattern.littleEndian }.withUnsafeBufferPointer { Data(buffer: $0) }
         do {

@@ -73,24 +73,22 @@ final class ParallelTests: XCTestCase {
         }
     }
 
-    /// After jobs where the first half of the units costs six times the second, the two threads get
-    /// shares of different sizes: the split follows measured speed (on Linux, with two or more cores;
-    /// elsewhere the shares stay equal and there is nothing to check).
-    func testSharesFollowMeasuredSpeeds() throws {
-        #if !os(Linux)
-        throw XCTSkip("speed-weighted shares need the Linux worker pool")
-        #endif
-        guard ProcessInfo.processInfo.activeProcessorCount >= 2 else { throw XCTSkip("needs two cores") }
-        var sizes: [[Int]] = []
-        let lock = NSLock()
-        for _ in 0..<12 {
-            var shares: [Int] = []
-            Parallel.forEachShare(64, threads: 2) { range in
-                lock.lock(); shares.append(range.count); lock.unlock()
-                spinUnevenly(range, costlyBelow: 32)
-            }
-            sizes.append(shares.sorted())
+    /// The pool's share arithmetic, without timing (a timed test failed whenever the machine was
+    /// busy): a thread twice as fast as the other ends up with about two thirds of the units.
+    func testSharesFollowMeasuredSpeeds() {
+        var speeds = [1.0, 1.0]
+        XCTAssertEqual(WorkShares.sizes(64, speeds: speeds), [32, 32])
+        for _ in 0..<8 {
+            let sizes = WorkShares.sizes(64, speeds: speeds)
+            // Thread 0 does a unit in 1 µs, thread 1 in 2 µs.
+            speeds = WorkShares.learnedSpeeds(speeds, unitsDone: sizes, busyNanos: [UInt64(sizes[0]) * 10_000, UInt64(sizes[1]) * 20_000])!
         }
-        XCTAssertTrue(sizes.contains { $0.count == 2 && $0[1] - $0[0] >= 8 }, "shares never moved: \(sizes)")
+        let sizes = WorkShares.sizes(64, speeds: speeds)
+        XCTAssertEqual(Double(sizes[0]) / 64, 2.0 / 3, accuracy: 0.03, "shares \(sizes) for speeds \(speeds)")
+        XCTAssertNil(WorkShares.learnedSpeeds(speeds, unitsDone: [10, 0], busyNanos: [500_000, 1]), "an idle participant says nothing")
+        XCTAssertNil(WorkShares.learnedSpeeds(speeds, unitsDone: [10, 10], busyNanos: [100_000, 150_000]), "a short job says nothing")
+        let moved = WorkShares.learnedSpeeds([1, 1], unitsDone: [300, 100], busyNanos: [1_000_000, 1_000_000])!
+        XCTAssertEqual(moved[0], 1.25, accuracy: 1e-12) // rates 1.5 and 0.5 of the mean; halfway from 1
+        XCTAssertEqual(moved[1], 0.75, accuracy: 1e-12)
     }
 }

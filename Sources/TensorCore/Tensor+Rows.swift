@@ -1,18 +1,16 @@
-import NN
-
 /// Row (sample) access for batches: attacks shrink the batch to the samples still being attacked.
 extension Tensor {
     /// Elements per sample (all dimensions but the first).
-    var sampleSize: Int { dim(0) == 0 ? 0 : count / dim(0) }
+    public var sampleSize: Int { dim(0) == 0 ? 0 : count / dim(0) }
 
     /// Sample `i`'s elements.
-    func row(_ i: Int) -> ArraySlice<Float> {
+    public func row(_ i: Int) -> ArraySlice<Float> {
         let d = sampleSize
         return storage[i * d..<(i + 1) * d]
     }
 
     /// A batch of the samples at `rows`, in that order.
-    func gathering(_ rows: [Int]) -> Tensor {
+    public func gathering(_ rows: [Int]) -> Tensor {
         let d = sampleSize
         var out = [Float]()
         out.reserveCapacity(rows.count * d)
@@ -21,7 +19,7 @@ extension Tensor {
     }
 
     /// Overwrites sample `i` with `values`.
-    mutating func setRow(_ i: Int, _ values: some Collection<Float>) {
+    public mutating func setRow(_ i: Int, _ values: some Collection<Float>) {
         let d = sampleSize
         precondition(values.count == d, "setRow: \(values.count) values for a sample of \(d)")
         storage.replaceSubrange(i * d..<(i + 1) * d, with: values)
