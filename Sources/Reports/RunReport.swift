@@ -34,7 +34,7 @@ public enum RunReport {
     /// Model, dataset and run facts, then the key figures: clean accuracy, worst-case robust
     /// accuracy per norm at the per-class ε, and the checks' verdicts.
     static func summary(_ r: RunResults, perClassEps: Double?) -> String {
-        let model: [(String, String)] = [
+        var model: [(String, String)] = [
             ("Name", escapeHTML(r.model.name)),
             ("Architecture", escapeHTML(r.model.architecture)),
             ("Parameters", Format.grouped(r.model.parameters)),
@@ -42,6 +42,12 @@ public enum RunReport {
             ("SHA-256", "<span class=\"mono\">\(escapeHTML(r.model.sha256))</span>"),
             ("File", "<span class=\"mono\">\(escapeHTML(r.model.path))</span>"),
         ]
+        if r.model.format == "onnx" {
+            model.append(("ONNX", "opset \(r.model.opset ?? 0), " + escapeHTML(r.model.producer ?? "producer not recorded")))
+            let ops = (r.model.opHistogram ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            model.append(("Operators", escapeHTML(ops.joined(separator: ", "))))
+        }
+        for note in r.model.notes ?? [] { model.append(("Note", escapeHTML(note))) }
         let dataset: [(String, String)] = [
             ("Name", escapeHTML(r.dataset.name)),
             ("Split", escapeHTML(r.dataset.split)),

@@ -75,6 +75,10 @@ struct Constant {
 /// largest weight is far smaller; a larger declaration is a corrupt or hostile file.
 let maximumTensorElements = 1 << 28
 
+/// The largest activation per image robust runs: 2^26 elements (256 MiB of float32; a 64-channel
+/// 1024x1024 feature map). Larger ones come from a corrupt or hostile graph.
+let maximumActivationElements = 1 << 26
+
 /// Element count of `dims`, or nil when a dimension is negative or the product passes `limit`.
 func checkedElementCount(_ dims: [Int64], limit: Int = maximumTensorElements) -> Int? {
     var count = 1
@@ -162,6 +166,11 @@ struct TensorDecoder {
         guard !location.hasPrefix("/"), file.hasPrefix(base + "/") else {
             throw ONNXError(path: path, reason: "\(what) names external data '\(location)' outside the model's folder; refusing to read it (keep the data file next to the model)")
         }
+        // Only a regular file: reading a folder traps in Foundation, and opening a FIFO blocks.
+        let type = (try? FileManager.default.attributesOfItem(atPath: file))?[.type] as? FileAttributeType
+        guard type == nil || type == .typeRegular else {
+            throw ONNXError(path: path, reason: "\(what)'s external data '\(location)' is not a regular file; keep the data file next to the model")
+        }
         guard let handle = FileHandle(forReadingAtPath: file) else {
             throw ONNXError(path: path, reason: "\(what)'s external data file '\(location)' cannot be read; copy it next to the model")
         }
@@ -176,8 +185,12 @@ struct TensorDecoder {
         guard length <= available, length <= UInt64(maximumTensorElements) * 8 else {
             throw ONNXError(path: path, reason: "\(what)'s external data asks for \(entries["length"] ?? "") bytes but '\(location)' has \(available) from offset \(offset)")
         }
-        try handle.seek(toOffset: offset)
-        return handle.readData(ofLength: Int(length))
+        do {
+            try handle.seek(toOffset: offset)
+            return try handle.read(upToCount: Int(length)) ?? Data()
+        } catch {
+            throw ONNXError(path: path, reason: "\(what)'s external data file '\(location)' cannot be read; copy it next to the model")
+        }
     }
 }
 

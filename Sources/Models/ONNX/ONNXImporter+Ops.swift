@@ -28,7 +28,12 @@ extension ONNXImporter {
             let to = a.int("to", 1)
             switch v {
             case .constant(let c):
-                if to == 1 || to == 11 || to == 10 { bind(node, .constant(Constant(shape: c.shape, values: .float(c.floats ?? [])))) }
+                if to == 1 || to == 11 || to == 10 {
+                    guard let floats = c.floats else {
+                        throw fail(name, "casts a shape holding the batch size to type \(to); robust folds the batch size only as an integer (simplify the model with onnxsim, or export with a fixed batch)")
+                    }
+                    bind(node, .constant(Constant(shape: c.shape, values: .float(floats))))
+                }
                 else if let d = c.dims { bind(node, .constant(Constant(shape: c.shape, values: .int(d)))) }
                 else { bind(node, .constant(Constant(shape: c.shape, values: .int(c.floats!.map { .fixed(Int($0.rounded(.towardZero))) })))) }
             case .runtime:
@@ -57,21 +62,21 @@ extension ONNXImporter {
             let x = try runtimeOnly(node, name: name)
             let kind: StepKind = node.opType == "Relu" ? .relu : node.opType == "Sigmoid" ? .sigmoid
                 : node.opType == "Tanh" ? .tanh : .leakyRelu(a.float("alpha", 0.01))
-            bind(node, .runtime(append(kind, inputs: [x], sampleShape: sampleShapes[x], node: name)))
+            bind(node, .runtime(try append(kind, inputs: [x], sampleShape: sampleShapes[x], node: name)))
         case "MaxPool", "AveragePool":
             try importPool(node, a, name: name)
         case "GlobalAveragePool":
             let x = try runtimeOnly(node, name: name)
             guard sampleShapes[x].count == 3 else { throw fail(name, "GlobalAveragePool on a tensor of sample shape \(sampleShapes[x]); robust pools [N, C, H, W] only") }
             let c = sampleShapes[x][0]
-            let pooled = append(.globalAvgPool, inputs: [x], sampleShape: [c], node: name)
-            bind(node, .runtime(append(.reshape([c, 1, 1]), inputs: [pooled], sampleShape: [c, 1, 1], node: name + "/reshape")))
+            let pooled = try append(.globalAvgPool, inputs: [x], sampleShape: [c], node: name)
+            bind(node, .runtime(try append(.reshape([c, 1, 1]), inputs: [pooled], sampleShape: [c, 1, 1], node: name + "/reshape")))
         case "Flatten":
             let x = try runtimeOnly(node, name: name)
             let rank = sampleShapes[x].count + 1
             let axis = a.int("axis", 1)
             guard axis == 1 || axis == 1 - rank else { throw fail(name, "Flatten with axis \(axis) would merge the batch with other dimensions; robust needs axis 1") }
-            bind(node, .runtime(append(.flatten, inputs: [x], sampleShape: [sampleShapes[x].reduce(1, *)], node: name)))
+            bind(node, .runtime(try append(.flatten, inputs: [x], sampleShape: [sampleShapes[x].reduce(1, *)], node: name)))
         case "Reshape":
             try importReshape(node, a, name: name)
         case "Transpose":
@@ -143,6 +148,10 @@ extension ONNXImporter {
         guard (0..<max(rank, 1)).contains(axis), rank > 0 else { throw fail(name, "Gather axis \(a.int("axis", 0)) for data of rank \(rank)") }
         let size = data.shape[axis]
         let outer = data.shape[..<axis].reduce(1, *), inner = data.shape[(axis + 1)...].reduce(1, *)
+        let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        guard checkedElementCount(shape.map(Int64.init)) != nil else {
+            throw fail(name, "Gather makes a constant of shape \(shape), over \(maximumTensorElements) elements; the file is corrupt")
+        }
         var flat: [Int] = []
         for o in 0..<outer {
             for i in idx {
@@ -151,7 +160,6 @@ extension ONNXImporter {
                 for k in 0..<inner { flat.append((o * size + j) * inner + k) }
             }
         }
-        let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
         bind(node, .constant(data.picking(flat, shape: shape)))
     }
 
@@ -187,7 +195,7 @@ extension ONNXImporter {
         case .constant(let c): bind(node, .constant(c.reshaped(out)))
         case .runtime(let id):
             let sample = Array(out.dropFirst())
-            bind(node, .runtime(append(.reshape(sample), inputs: [id], sampleShape: sample, node: name)))
+            bind(node, .runtime(try append(.reshape(sample), inputs: [id], sampleShape: sample, node: name)))
         }
     }
 
@@ -236,7 +244,7 @@ extension ONNXImporter {
             guard shapeX.count == shapeY.count, let out = broadcastShape(shapeX, shapeY) else {
                 throw fail(name, "\(node.opType) of shapes [N] + \(sampleShapes[x]) and [N] + \(sampleShapes[y]), which do not broadcast")
             }
-            bind(node, .runtime(append(.binary(op), inputs: [x, y], sampleShape: Array(out.dropFirst()), node: name)))
+            bind(node, .runtime(try append(.binary(op), inputs: [x, y], sampleShape: Array(out.dropFirst()), node: name)))
         case let (.runtime(x), .constant(c)), let (.constant(c), .runtime(x)):
             let constantFirst: Bool
             if case .constant = lhs { constantFirst = true } else { constantFirst = false }
@@ -249,10 +257,10 @@ extension ONNXImporter {
             if try !foldIntoPrevious(op, x: x, constant: tensor, constantFirst: constantFirst, node: node, name: name) {
                 // Sub of a per-channel constant from an image starts a Normalize (Div or Mul by std may follow).
                 if op == .sub, !constantFirst, let mean = perChannel(tensor, sample: sampleShapes[x]) {
-                    bind(node, .runtime(append(.normalize(mean: mean, std: nil, inverseStd: [Float](repeating: 1, count: mean.count)),
+                    bind(node, .runtime(try append(.normalize(mean: mean, std: nil, inverseStd: [Float](repeating: 1, count: mean.count)),
                                                inputs: [x], sampleShape: sampleShapes[x], node: name)))
                 } else {
-                    bind(node, .runtime(append(.constantOperand(op, tensor, constantFirst: constantFirst), inputs: [x],
+                    bind(node, .runtime(try append(.constantOperand(op, tensor, constantFirst: constantFirst), inputs: [x],
                                                sampleShape: Array(out.dropFirst()), node: name)))
                 }
             }
@@ -297,6 +305,9 @@ extension ONNXImporter {
 
     private func foldBinary(_ op: BinaryOperator, _ a: Constant, _ b: Constant, name: String) throws -> Constant {
         guard let shape = broadcastShape(a.shape, b.shape) else { throw fail(name, "constants of shapes \(a.shape) and \(b.shape) do not broadcast") }
+        guard checkedElementCount(shape.map(Int64.init)) != nil else {
+            throw fail(name, "constants of shapes \(a.shape) and \(b.shape) broadcast to over \(maximumTensorElements) elements; the file is corrupt")
+        }
         if case .int = a.values, case .int = b.values, let x = a.dims, let y = b.dims {
             // Shape arithmetic: exact in integers; a symbolic batch survives only + 0, - 0, * 1 and / 1.
             var out: [Dim] = []
@@ -306,7 +317,10 @@ extension ONNXImporter {
                 switch (x[mapA[i]], y[mapB[i]]) {
                 case let (.fixed(p), .fixed(q)):
                     if op == .div && q == 0 { throw fail(name, "integer division by zero") }
-                    out.append(.fixed(op == .add ? p + q : op == .sub ? p - q : op == .mul ? p * q : p / q))
+                    let (value, overflow) = op == .add ? p.addingReportingOverflow(q) : op == .sub ? p.subtractingReportingOverflow(q)
+                        : op == .mul ? p.multipliedReportingOverflow(by: q) : p.dividedReportingOverflow(by: q)
+                    guard !overflow else { throw fail(name, "integer overflow folding \(p) \(op.rawValue) \(q); the file is corrupt") }
+                    out.append(.fixed(value))
                 case (.batch, .fixed(let q)) where (op == .add || op == .sub) && q == 0 || (op == .mul || op == .div) && q == 1:
                     out.append(.batch)
                 case (.fixed(let p), .batch) where op == .add && p == 0 || op == .mul && p == 1:
@@ -338,18 +352,18 @@ extension ONNXImporter {
         }
         if let bias, bias.count != o { throw fail(name, "Conv bias has \(bias.count) values for \(o) output channels") }
         let strides = a.ints("strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else { throw fail(name, "strides \(strides); robust supports equal positive strides") }
+        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0, strides[0] < 1 << 16 else { throw fail(name, "strides \(strides); robust supports equal positive strides below 65536") }
         let pads = try padding(a, name: name, input: sample, kernel: [kh, kw], stride: strides[0])
         var input = x, shape = sample
         let symmetric = pads[0] == pads[1] && pads[1] == pads[2] && pads[2] == pads[3]
         if !symmetric {
             shape = [shape[0], shape[1] + pads[0] + pads[2], shape[2] + pads[1] + pads[3]]
-            input = append(.pad(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], value: 0), inputs: [x], sampleShape: shape, node: name + "/pad")
+            input = try append(.pad(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], value: 0), inputs: [x], sampleShape: shape, node: name + "/pad")
         }
         let p = symmetric ? pads[0] : 0
         guard shape[1] + 2 * p >= kh, shape[2] + 2 * p >= kw else { throw fail(name, "kernel \(kh)x\(kw) larger than the padded input \(shape)") }
         let out = [o, (shape[1] + 2 * p - kh) / strides[0] + 1, (shape[2] + 2 * p - kw) / strides[0] + 1]
-        bind(node, .runtime(append(.conv(weight: weight, bias: bias, stride: strides[0], padding: p), inputs: [input], sampleShape: out, node: name)))
+        bind(node, .runtime(try append(.conv(weight: weight, bias: bias, stride: strides[0], padding: p), inputs: [input], sampleShape: out, node: name)))
     }
 
     /// `[top, left, bottom, right]` from `pads` (ONNX order: begins then ends) or `auto_pad`.
@@ -406,7 +420,7 @@ extension ONNXImporter {
             bind(node, .runtime(x))
             return
         }
-        bind(node, .runtime(append(.affine(scale: scale, shift: shift), inputs: [x], sampleShape: sampleShapes[x], node: name)))
+        bind(node, .runtime(try append(.affine(scale: scale, shift: shift), inputs: [x], sampleShape: sampleShapes[x], node: name)))
     }
 
     private mutating func importGemm(_ node: Onnx_NodeProto, _ a: Attributes, name: String) throws {
@@ -430,7 +444,7 @@ extension ONNXImporter {
             let values = c.count == 1 ? [Float](repeating: c.storage[0], count: out) : c.storage
             bias = Tensor(shape: [out], storage: beta == 1 ? values : values.map { $0 * beta })
         }
-        bind(node, .runtime(append(.linear(weight: weight, bias: bias), inputs: [x], sampleShape: [out], node: name)))
+        bind(node, .runtime(try append(.linear(weight: weight, bias: bias), inputs: [x], sampleShape: [out], node: name)))
     }
 
     private mutating func importMatMul(_ node: Onnx_NodeProto, name: String) throws {
@@ -441,7 +455,7 @@ extension ONNXImporter {
         guard sampleShapes[x] == [b.shape[0]] else {
             throw fail(name, "MatMul of [N] + \(sampleShapes[x]) by \(b.shape); robust imports MatMul as a Linear layer on [N, features]")
         }
-        bind(node, .runtime(append(.linear(weight: Transpose.permute(b, [1, 0]), bias: nil), inputs: [x], sampleShape: [b.shape[1]], node: name)))
+        bind(node, .runtime(try append(.linear(weight: Transpose.permute(b, [1, 0]), bias: nil), inputs: [x], sampleShape: [b.shape[1]], node: name)))
     }
 
     // MARK: Pools and shapes
@@ -453,13 +467,14 @@ extension ONNXImporter {
             throw fail(name, "MaxPool's Indices output is used; robust supports the pooled values only")
         }
         let sample = sampleShapes[x]
-        guard sample.count == 3, let kernel = a.ints("kernel_shape"), kernel.count == 2, kernel[0] == kernel[1], kernel[0] > 0 else {
+        guard sample.count == 3, let kernel = a.ints("kernel_shape"), kernel.count == 2, kernel[0] == kernel[1], kernel[0] > 0,
+              kernel[0] < 1 << 16 else {
             throw fail(name, "\(op) needs a square 2-D kernel_shape on [N, C, H, W], got \(a.ints("kernel_shape") ?? []) on [N] + \(sample)")
         }
         let k = kernel[0]
         guard (a.ints("dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw fail(name, "dilated pooling; robust supports dilation 1") }
         let strides = a.ints("strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0 else { throw fail(name, "strides \(strides); robust supports equal positive strides") }
+        guard strides.count == 2, strides[0] == strides[1], strides[0] > 0, strides[0] < 1 << 16 else { throw fail(name, "strides \(strides); robust supports equal positive strides below 65536") }
         let s = strides[0]
         var pads = try padding(a, name: name, input: sample, kernel: kernel, stride: s)
         if a.int("ceil_mode", 0) == 1 {
@@ -476,7 +491,7 @@ extension ONNXImporter {
                 throw fail(name, "AveragePool with asymmetric pads \(pads) and count_include_pad = 0 is not supported")
             }
             shape = [shape[0], shape[1] + pads[0] + pads[2], shape[2] + pads[1] + pads[3]]
-            input = append(.pad(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], value: op == "MaxPool" ? -.infinity : 0),
+            input = try append(.pad(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3], value: op == "MaxPool" ? -.infinity : 0),
                            inputs: [x], sampleShape: shape, node: name + "/pad")
             pads = [0, 0, 0, 0]
         }
@@ -485,7 +500,7 @@ extension ONNXImporter {
         let out = [shape[0], (shape[1] + 2 * p - k) / s + 1, (shape[2] + 2 * p - k) / s + 1]
         let kind: StepKind = op == "MaxPool" ? .maxPool(kernel: k, stride: s, padding: p)
             : .avgPool(kernel: k, stride: s, padding: p, countIncludePad: countIncludePad)
-        bind(node, .runtime(append(kind, inputs: [input], sampleShape: out, node: name)))
+        bind(node, .runtime(try append(kind, inputs: [input], sampleShape: out, node: name)))
     }
 
     private mutating func importReshape(_ node: Onnx_NodeProto, _ a: Attributes, name: String) throws {
@@ -518,7 +533,7 @@ extension ONNXImporter {
                 throw fail(name, "Reshape of [N] + \(sample) to [N] + \(resolved) changes the size of a sample")
             }
             let kind: StepKind = resolved.count == 1 ? .flatten : .reshape(resolved)
-            bind(node, .runtime(append(kind, inputs: [x], sampleShape: resolved, node: name)))
+            bind(node, .runtime(try append(kind, inputs: [x], sampleShape: resolved, node: name)))
         }
     }
 
@@ -531,8 +546,10 @@ extension ONNXImporter {
             out[i] = input[i]
         }
         let inferred = out.indices.filter { out[$0] == -1 }
-        guard inferred.count <= 1, out.allSatisfy({ $0 >= -1 }) else { throw fail(name, "Reshape target \(target) is invalid") }
-        let known = out.filter { $0 != -1 }.reduce(1, *)
+        guard inferred.count <= 1, out.allSatisfy({ $0 >= -1 }),
+              let known = checkedElementCount(out.filter { $0 != -1 }.map(Int64.init)) else {
+            throw fail(name, "Reshape target \(target) is invalid (more than one -1, a negative size, or over \(maximumTensorElements) elements)")
+        }
         if let i = inferred.first {
             guard known > 0, total % known == 0 else { throw fail(name, "Reshape target \(target) does not divide \(total) elements") }
             out[i] = total / known
@@ -548,8 +565,23 @@ extension ONNXImporter {
             let rank = c.shape.count
             let perm = a.ints("perm") ?? Array((0..<rank).reversed())
             guard perm.sorted() == Array(0..<rank) else { throw fail(name, "perm \(perm) for rank \(rank)") }
-            let index = Transpose.permute(Tensor(shape: c.shape, storage: (0..<c.count).map(Float.init)), perm)
-            bind(node, .constant(c.picking(index.storage.map { Int($0) }, shape: index.shape)))
+            // Source index of each output element, in integers (float32 counts exactly only to 2^24).
+            let shape = perm.map { c.shape[$0] }
+            var strides = [Int](repeating: 1, count: rank)
+            for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * c.shape[d + 1] }
+            var index = [Int](), position = [Int](repeating: 0, count: rank) // position: the output element's indices
+            index.reserveCapacity(c.count)
+            for _ in 0..<c.count {
+                index.append((0..<rank).reduce(0) { $0 + position[$1] * strides[perm[$1]] })
+                var d = rank - 1
+                while d >= 0 {
+                    position[d] += 1
+                    if position[d] < shape[d] { break }
+                    position[d] = 0
+                    d -= 1
+                }
+            }
+            bind(node, .constant(c.picking(index, shape: shape)))
         case .runtime(let x):
             let rank = sampleShapes[x].count + 1
             let perm = a.ints("perm") ?? Array((0..<rank).reversed())
@@ -557,7 +589,7 @@ extension ONNXImporter {
                 throw fail(name, "Transpose perm \(perm) moves the batch dimension; robust keeps it first")
             }
             let sample = perm.dropFirst().map { sampleShapes[x][$0 - 1] }
-            bind(node, .runtime(append(.transpose(perm), inputs: [x], sampleShape: sample, node: name)))
+            bind(node, .runtime(try append(.transpose(perm), inputs: [x], sampleShape: sample, node: name)))
         }
     }
 
@@ -581,7 +613,7 @@ extension ONNXImporter {
         }
         guard pads.allSatisfy({ $0 >= 0 && $0 < 1 << 16 }) else { throw fail(name, "Pad \(pads): negative (cropping) or huge pads are not supported") }
         let (top, left, bottom, right) = (pads[2], pads[3], pads[6], pads[7])
-        bind(node, .runtime(append(.pad(top: top, left: left, bottom: bottom, right: right, value: value), inputs: [x],
+        bind(node, .runtime(try append(.pad(top: top, left: left, bottom: bottom, right: right, value: value), inputs: [x],
                                    sampleShape: [sample[0], sample[1] + top + bottom, sample[2] + left + right], node: name)))
     }
 }

@@ -75,14 +75,12 @@ struct ONNXImporter {
         return c
     }
 
-    func runtimeInput(_ node: Onnx_NodeProto, _ i: Int, name: String) throws -> Int {
-        guard let v = try input(node, i, name: name) else { throw fail(name, "missing input \(i)") }
-        guard case .runtime(let id) = v else { preconditionFailure("runtimeInput: caller checked the input is computed") }
-        return id
-    }
-
-    /// Appends a step reading `inputs` and returns the new value's id.
-    mutating func append(_ kind: StepKind, inputs: [Int], sampleShape: [Int], node: String) -> Int {
+    /// Appends a step reading `inputs` and returns the new value's id. Activations are allocated at
+    /// run time; a step that would ask for absurd ones (a Pad or broadcast bomb) is refused here.
+    mutating func append(_ kind: StepKind, inputs: [Int], sampleShape: [Int], node: String) throws -> Int {
+        guard checkedElementCount(sampleShape.map(Int64.init), limit: maximumActivationElements) != nil else {
+            throw fail(node, "makes activations of [N] + \(sampleShape), over \(maximumActivationElements) elements per image; is this an image classifier?")
+        }
         steps.append(Step(kind: kind, inputs: inputs, node: node))
         sampleShapes.append(sampleShape)
         return steps.count
@@ -112,6 +110,14 @@ struct ONNXLoader {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ONNXError(path: path, reason: "no such file; check the path (export one with torch.onnx.export)")
+        }
+        // A regular file of at most 2 GiB (protobuf's own limit): a device or FIFO would be read forever.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw ONNXError(path: path, reason: "is not a regular file; pass the .onnx file itself")
+        }
+        guard ((attributes?[.size] as? NSNumber)?.int64Value ?? 0) < Int64(1) << 31 else {
+            throw ONNXError(path: path, reason: "is 2 GiB or larger, past protobuf's limit; export the weights as external data beside the model")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ONNXError(path: path, reason: "cannot be read; check its permissions")
