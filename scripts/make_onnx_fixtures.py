@@ -36,20 +36,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, ".venv-torch")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "onnx")
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-
-
-def ensure_venv():
-    """Re-executes this script inside .venv-torch, creating it first if needed (as check_pytorch.py)."""
-    python = os.path.join(VENV, "bin", "python3")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(python):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([python, "-m", "pip", "install", "torch==2.13.0+cpu", "safetensors", "numpy"])
-    os.execv(python, [python] + sys.argv)
 
 
 def ensure_packages():
@@ -62,7 +50,8 @@ def ensure_packages():
         subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "torchattacks==3.5.1"])
 
 
-ensure_venv()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_pytorch  # noqa: E402,F401  (creates .venv-torch and re-runs this script inside it)
 ensure_packages()
 
 import numpy as np  # noqa: E402

@@ -31,6 +31,9 @@ public func inspectONNX(path: String) throws -> (text: String, problem: ToolErro
 /// same logits on random inputs (bit for bit without BatchNorm; folding BatchNorm into the
 /// convolution on import rounds differently, within 1e-4). Returns the size and the largest difference.
 public func exportONNX(model reference: String, dataset: String, modelsDirectory: String, to path: String) throws -> (bytes: Int, difference: Float) {
+    guard !reference.lowercased().hasSuffix(".onnx") else {
+        throw ToolError.usage("--model \(reference) is already an ONNX file; export takes a zoo checkpoint (see `robust models`)")
+    }
     let model: Model
     do {
         model = try Model.load(path: ModelZoo.checkpointPath(for: reference, dataset: dataset, modelsDirectory: modelsDirectory))

@@ -37,7 +37,14 @@ public func broadcastIndices(output: [Int], input: [Int]) -> [Int] {
         strides[d] = padded[d] == 1 ? 0 : running
         running *= padded[d]
     }
-    let count = output.reduce(1, *)
+    return stridedIndices(shape: output, strides: strides)
+}
+
+/// The source offset of every element of a tensor of `shape`, in row-major order, when dimension d
+/// advances the source by `strides[d]` (0 for a broadcast dimension, a permuted stride for a
+/// transpose): the odometer both walks share.
+func stridedIndices(shape: [Int], strides: [Int]) -> [Int] {
+    let rank = shape.count, count = shape.reduce(1, *)
     var out = [Int](repeating: 0, count: count)
     var index = [Int](repeating: 0, count: rank)
     var source = 0
@@ -47,8 +54,8 @@ public func broadcastIndices(output: [Int], input: [Int]) -> [Int] {
         while d >= 0 {
             index[d] += 1
             source += strides[d]
-            if index[d] < output[d] { break }
-            source -= strides[d] * output[d]
+            if index[d] < shape[d] { break }
+            source -= strides[d] * shape[d]
             index[d] = 0
             d -= 1
         }

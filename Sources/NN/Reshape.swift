@@ -57,28 +57,19 @@ public final class Transpose: Layer {
         return Transpose.permute(dY, inverse)
     }
 
-    /// The permuted copy of `x`; also what constant folding uses.
+    /// The permuted copy of `x`.
     public static func permute(_ x: Tensor, _ permutation: [Int]) -> Tensor {
-        let shape = x.shape, rank = shape.count
+        let (shape, source) = permutedIndices(x.shape, permutation)
+        return Tensor(shape: shape, storage: source.map { x.storage[$0] })
+    }
+
+    /// The shape of a permuted tensor of `shape`, and the source index of each of its elements (what
+    /// constant folding applies to integer tensors too).
+    public static func permutedIndices(_ shape: [Int], _ permutation: [Int]) -> (shape: [Int], source: [Int]) {
+        let rank = shape.count
         var strides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * shape[i + 1] }
         let outShape = permutation.map { shape[$0] }
-        let outStrides = permutation.map { strides[$0] } // input stride of each output dimension
-        var y = [Float](repeating: 0, count: x.count)
-        var index = [Int](repeating: 0, count: rank)
-        var source = 0
-        for flat in 0..<x.count {
-            y[flat] = x.storage[source]
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                source += outStrides[d]
-                if index[d] < outShape[d] { break }
-                source -= outStrides[d] * outShape[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return Tensor(shape: outShape, storage: y)
+        return (outShape, stridedIndices(shape: outShape, strides: permutation.map { strides[$0] }))
     }
 }

@@ -14,14 +14,7 @@ struct ExportCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture (its shipped checkpoint), checkpoint name in --models-dir, or .safetensors path.")
-    var model: String
-
-    @Option(help: "Dataset the model name resolves for.")
-    var dataset = "fashion-mnist"
-
-    @Option(help: "Folder of shipped checkpoints.")
-    var modelsDir = "models"
+    @OptionGroup var selection: ModelSelection
 
     @Option(help: ArgumentHelp("Where to write the ONNX file.", valueName: "file.onnx"))
     var onnx: String
@@ -31,7 +24,19 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (bytes, difference) = try exportONNX(model: model, dataset: dataset, modelsDirectory: modelsDir, to: onnx)
+        let (bytes, difference) = try exportONNX(model: selection.model, dataset: selection.dataset, modelsDirectory: selection.modelsDir, to: onnx)
         print("wrote \(onnx) (\(bytes) bytes); re-imported logits match the checkpoint " + (difference == 0 ? "bit for bit" : "within \(difference)"))
     }
+}
+
+/// The options that name one model: `--model`, the dataset its short name resolves for, and where checkpoints live.
+struct ModelSelection: ParsableArguments {
+    @Option(help: "Architecture (its shipped checkpoint for --dataset), checkpoint name in --models-dir, .safetensors path, or .onnx file (not for export).")
+    var model: String
+
+    @Option(help: "Dataset the model name resolves for.")
+    var dataset = "fashion-mnist"
+
+    @Option(help: "Folder of shipped checkpoints.")
+    var modelsDir = "models"
 }

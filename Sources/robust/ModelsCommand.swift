@@ -103,14 +103,7 @@ struct ModelsLogits: ParsableCommand {
         discussion: "Example: robust models logits --model models/cnn-fmnist.safetensors --input x.f32 --out logits.f32"
     )
 
-    @Option(help: "Architecture name, shipped checkpoint name, .safetensors path or .onnx file.")
-    var model: String
-
-    @Option(help: "Dataset the model name resolves for.")
-    var dataset = "fashion-mnist"
-
-    @Option(help: "Directory of shipped checkpoints.")
-    var modelsDir = "models"
+    @OptionGroup var selection: ModelSelection
 
     @Option(help: "Raw float32 images, N x C x H x W of the model's input shape.")
     var input: String
@@ -119,7 +112,7 @@ struct ModelsLogits: ParsableCommand {
     var out: String
 
     func run() throws {
-        let loaded = try loadModel(model, dataset: dataset, modelsDirectory: modelsDir)
+        let loaded = try loadModel(selection.model, dataset: selection.dataset, modelsDirectory: selection.modelsDir)
         let classifier = loaded.makeClassifier()
         guard let data = FileManager.default.contents(atPath: input) else {
             throw ToolError.badInput("cannot read --input \(input)")

@@ -6,19 +6,8 @@ import XCTest
 final class GateCommandTests: XCTestCase {
     func robustBinary() throws -> URL { try builtRobustBinary() }
 
-    func robust(_ binary: URL, _ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["gate"] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]   // not GITHUB_ACTIONS, whatever runs the tests
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+    func robust(_ binary: URL, _ arguments: [String]) throws -> CommandResult {
+        try runCommand(binary, ["gate"] + arguments)
     }
 
     func testExitCodesEndToEnd() throws {
@@ -45,6 +34,33 @@ final class GateCommandTests: XCTestCase {
         XCTAssertEqual(missing.code, 3, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("robust eval"), missing.stderr)
     }
+}
+
+/// What a finished process printed and how it exited.
+struct CommandResult {
+    let code: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `binary` with `arguments` (in `directory` when given) with a bare environment: PATH only, so
+/// nothing of the test runner's (GITHUB_ACTIONS, SLURM_*) leaks in. A run still going after
+/// `timeout` seconds is terminated (exit code 15), so a hang fails its test instead of stalling CI.
+func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, timeout: Double = 120) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = ["PATH": "/usr/bin:/bin"]
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return CommandResult(code: process.terminationStatus, stdout: stdout, stderr: stderr)
 }
 
 /// The release `robust` binary beside the test bundle, or in the package's `.build/release`; skips the test without one.

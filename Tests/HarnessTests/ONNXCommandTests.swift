@@ -20,20 +20,8 @@ final class ONNXCommandTests: XCTestCase {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func robust(_ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try builtRobustBinary()
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+    func robust(_ arguments: [String]) throws -> CommandResult {
+        try runCommand(try builtRobustBinary(), arguments, in: directory)
     }
 
     /// stderr is exactly one line starting `robust: ` and containing every fragment.

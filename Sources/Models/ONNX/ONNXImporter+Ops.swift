@@ -12,7 +12,7 @@ extension ONNXImporter {
         let a = Attributes(node, name: name, path: path)
         switch node.opType {
         case "Identity", "Dropout":
-            guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+            let v = try firstInput(node, name: name)
             if node.opType == "Dropout", let training = try constantInput(node, 2, name: name, what: "training_mode"),
                training.ints?.first ?? 0 != 0 {
                 throw fail(name, "Dropout in training mode; export the model in eval mode (model.eval())")
@@ -24,7 +24,7 @@ extension ONNXImporter {
         case "Constant":
             bind(node, .constant(try constantAttribute(a, name: name)))
         case "Cast":
-            guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+            let v = try firstInput(node, name: name)
             let to = a.int("to", 1)
             switch v {
             case .constant(let c):
@@ -95,9 +95,15 @@ extension ONNXImporter {
         }
     }
 
+    /// The node's first input, which every operator has.
+    private func firstInput(_ node: Onnx_NodeProto, name: String) throws -> Value {
+        guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+        return v
+    }
+
     /// The node's first input, which must be computed from the image (constants fold elsewhere).
     private func runtimeOnly(_ node: Onnx_NodeProto, name: String) throws -> Int {
-        guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+        let v = try firstInput(node, name: name)
         guard case .runtime(let id) = v else {
             throw fail(name, "\(node.opType) of a constant is not folded by robust; simplify the model (onnxsim) and re-export")
         }
@@ -124,7 +130,7 @@ extension ONNXImporter {
     // MARK: The shape chain (folded)
 
     private mutating func importShape(_ node: Onnx_NodeProto, _ a: Attributes, name: String) throws {
-        guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+        let v = try firstInput(node, name: name)
         let dims: [Dim]
         switch v {
         case .constant(let c): dims = c.shape.map { .fixed($0) }
@@ -164,7 +170,7 @@ extension ONNXImporter {
     }
 
     private mutating func importSqueeze(_ node: Onnx_NodeProto, _ a: Attributes, name: String) throws {
-        guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+        let v = try firstInput(node, name: name)
         let axes = try axesArgument(node, a, name: name)
         let shape: [Int]
         switch v {
@@ -559,28 +565,13 @@ extension ONNXImporter {
     }
 
     private mutating func importTranspose(_ node: Onnx_NodeProto, _ a: Attributes, name: String) throws {
-        guard let v = try input(node, 0, name: name) else { throw fail(name, "has no input") }
+        let v = try firstInput(node, name: name)
         switch v {
         case .constant(let c):
             let rank = c.shape.count
             let perm = a.ints("perm") ?? Array((0..<rank).reversed())
             guard perm.sorted() == Array(0..<rank) else { throw fail(name, "perm \(perm) for rank \(rank)") }
-            // Source index of each output element, in integers (float32 counts exactly only to 2^24).
-            let shape = perm.map { c.shape[$0] }
-            var strides = [Int](repeating: 1, count: rank)
-            for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * c.shape[d + 1] }
-            var index = [Int](), position = [Int](repeating: 0, count: rank) // position: the output element's indices
-            index.reserveCapacity(c.count)
-            for _ in 0..<c.count {
-                index.append((0..<rank).reduce(0) { $0 + position[$1] * strides[perm[$1]] })
-                var d = rank - 1
-                while d >= 0 {
-                    position[d] += 1
-                    if position[d] < shape[d] { break }
-                    position[d] = 0
-                    d -= 1
-                }
-            }
+            let (shape, index) = NN.Transpose.permutedIndices(c.shape, perm)
             bind(node, .constant(c.picking(index, shape: shape)))
         case .runtime(let x):
             let rank = sampleShapes[x].count + 1
