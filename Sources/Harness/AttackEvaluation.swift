@@ -20,6 +20,8 @@ public struct AttackEvaluation {
     public var examplesPerAttack: Int
     let classifier: MonitoredClassifier
     let progress: EvalProgress?
+    /// Where finished batches are appended, and read back from on resume (nil: no journal).
+    var journal: RunJournal?
 
     public init(classifier: any Classifier, dataset: Dataset, indices: [Int], batchSize: Int, seed: UInt64,
                 reuse: Bool = true, prune: Bool = true, examplesPerAttack: Int = 4, progress: EvalProgress? = nil) {
@@ -112,12 +114,28 @@ public struct AttackEvaluation {
             var attackQueries = 0
             for chunkStart in stride(from: 0, to: toAttack.count, by: batchSize) {
                 let chunk = Array(toAttack[chunkStart..<min(chunkStart + batchSize, toAttack.count)])
+                if let done = journal?.entry(attack: spec.id, eps: eps, start: chunkStart), done.records.count == chunk.count {
+                    for (record, pos) in zip(done.records, chunk) {
+                        epsRecords[pos] = record
+                        if record.advPred != labels[pos] { fooledAt[pos] = record }
+                    }
+                    examples += done.examples
+                    violations += done.violations
+                    attackQueries += done.queries
+                    classifier.replay(gradientSamples: done.gradientSamples, zeroGradientSamples: done.zeroGradientSamples,
+                                      nonFiniteLogits: done.nonFiniteLogits, nonFiniteGradients: done.nonFiniteGradients)
+                    progress?.advance(attack: spec.id, eps: eps, done: chunkStart + chunk.count, of: toAttack.count)
+                    continue
+                }
+                let counts = (classifier.gradientSamples, classifier.zeroGradientSamples, classifier.nonFiniteLogits,
+                              classifier.nonFiniteGradients, violations, examples.count)
                 let batch = dataset.batches(indices: chunk.map { indices[$0] }, batchSize: chunk.count)[0]
                 let context = AttackContext(eps: Float(eps), seed: seed, indices: batch.indices, prune: prune)
                 let chunkTargets = targets.map { t in chunk.map { t[$0]! } }
                 let before = classifier.queries
                 let adv = attack.perturb(classifier, x: batch.x, labels: batch.labels, targets: chunkTargets, context: context)
-                attackQueries += classifier.queries - before
+                let chunkQueries = classifier.queries - before
+                attackQueries += chunkQueries
                 let z = classifier.inner.logits(adv)
                 let d = adv.count / max(1, chunk.count)
                 for (row, pos) in chunk.enumerated() {
@@ -139,6 +157,11 @@ public struct AttackEvaluation {
                                                 cleanPixels: bytes(cleanRow), advPixels: bytes(advRow)))
                     }
                 }
+                journal?.append(RunJournal.Entry(
+                    attack: spec.id, eps: eps, start: chunkStart, records: chunk.map { epsRecords[$0]! },
+                    examples: Array(examples[counts.5...]), violations: violations - counts.4, queries: chunkQueries,
+                    gradientSamples: classifier.gradientSamples - counts.0, zeroGradientSamples: classifier.zeroGradientSamples - counts.1,
+                    nonFiniteLogits: classifier.nonFiniteLogits - counts.2, nonFiniteGradients: classifier.nonFiniteGradients - counts.3))
                 progress?.advance(attack: spec.id, eps: eps, done: chunkStart + chunk.count, of: toAttack.count)
             }
             let final = epsRecords.map { $0! }

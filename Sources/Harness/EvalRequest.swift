@@ -26,6 +26,12 @@ public struct EvalRequest: Sendable {
     public var modelsDirectory: String
     /// Input scaling and normalisation for an ONNX model whose graph does not do it.
     public var conventions: InputConventions
+    /// Evaluate only this shard of the selection (nil: all of it).
+    public var shard: ShardRequest?
+    /// The run folder, where finished batches are journaled (nil: no journal).
+    public var runFolder: String?
+    /// Continue the run journaled in `runFolder` instead of starting afresh.
+    public var resume: Bool
     public var dataset: String
     public var dataDirectory: String?
     public var samples: Int?
@@ -47,9 +53,13 @@ public struct EvalRequest: Sendable {
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
                 samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128, threads: Int,
                 seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4,
-                conventions: InputConventions = InputConventions()) {
+                conventions: InputConventions = InputConventions(), shard: ShardRequest? = nil, runFolder: String? = nil,
+                resume: Bool = false) {
+        self.runFolder = runFolder
+        self.resume = resume
         self.model = model
         self.conventions = conventions
+        self.shard = shard
         self.modelsDirectory = modelsDirectory
         self.dataset = dataset
         self.dataDirectory = dataDirectory

@@ -21,7 +21,9 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         }
     }
     let dataset = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
-    let indices = try DatasetCatalog.select(dataset, samples: request.samples, indicesFile: request.indicesFile)
+    let selection = try DatasetCatalog.select(dataset, samples: request.samples, indicesFile: request.indicesFile)
+    let shard = try request.shard.map { try $0.info(selection: selection, examplesPerAttack: request.examplesPerAttack) }
+    let indices = shard.map { Array(selection[ShardInfo.positions(index: $0.index, count: $0.count, total: selection.count)]) } ?? selection
     let (model, modelInfo) = try loadModel(request, for: dataset)
     guard model.classes >= 2 else {
         throw ToolError.badInput("model \(request.model) has \(model.classes) class; attacks need at least 2 classes")
@@ -40,18 +42,25 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
 
     let classifier = model.makeClassifier()
     return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
-                        attacks: attacks, progress: progress, started: started)
+                        attacks: attacks, shard: shard, progress: progress, started: started)
 }
 
 /// The evaluation proper, for any `Classifier` (a zoo model, or a wrapped one in tests): clean
 /// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`.
 public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int], request: EvalRequest, model modelInfo: ModelInfo,
-                     attacks: [any Attack], progress: Bool = false, started: Date = Date()) throws -> RunResults {
+                     attacks: [any Attack], shard: ShardInfo? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
     let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count }
-    let evaluation = AttackEvaluation(classifier: classifier, dataset: dataset,
+    var evaluation = AttackEvaluation(classifier: classifier, dataset: dataset,
                                 indices: indices, batchSize: request.batchSize, seed: request.seed, reuse: request.reuse,
                                 prune: request.prune, examplesPerAttack: request.examplesPerAttack,
                                 progress: progress ? EvalProgress(totalSteps: totalSteps) : nil)
+    if let folder = request.runFolder {
+        let configuration = JournalConfiguration(request: request, model: modelInfo, indices: indices, shard: shard)
+        evaluation.journal = try RunJournal(folder: folder, configuration: configuration.digest, resume: request.resume)
+        if request.resume, let journal = evaluation.journal, journal.resumedCount > 0, progress {
+            FileHandle.standardError.write(Data("resuming: \(journal.resumedCount) finished batches read from \(journal.path)\n".utf8))
+        }
+    }
     let clean = evaluation.cleanPass()
     let labels = indices.map { dataset.labels[$0] }
     let cleanResult = CleanResult(n: indices.count, correct: zip(clean.predictions, labels).filter { $0 == $1 }.count)
@@ -68,12 +77,12 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
     }
     curve += CurvePoint.worstCase(samples: samples)
 
-    var observed = ValidityChecks.Observations(
+    var observed = RunObservations(
         deterministic: clean.deterministic, gradientSamples: evaluation.monitor.gradientSamples,
         zeroGradientSamples: evaluation.monitor.zeroGradientSamples, nonFiniteLogits: evaluation.monitor.nonFiniteLogits,
         nonFiniteGradients: evaluation.monitor.nonFiniteGradients, boundViolations: violations)
     if request.extraChecks {
-        let extra = ExtraChecks(evaluation: evaluation, clean: clean, classes: classifier.classes)
+        let extra = ExtraChecks(evaluation: evaluation, clean: clean, classes: classifier.classes, firstPosition: shard?.firstPosition ?? 0)
         observed.largeEps = extra.largeEpsilon()
         observed.convergence = extra.convergence(request.attacks, outcomes: samples)
     }
@@ -86,7 +95,32 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
     return RunResults(toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: started),
                       seconds: Date().timeIntervalSince(started), model: modelInfo, dataset: datasetInfo, seed: request.seed,
                       threads: request.threads, batchSize: request.batchSize, clean: cleanResult, attacks: runs, curve: curve,
-                      samples: samples, examples: examples, checks: checks)
+                      samples: samples, examples: examples, checks: checks, observations: observed, shard: shard)
+}
+
+/// Everything a run's records depend on: a journal written under one configuration is refused by another.
+/// (Threads are left out: they change no bit.)
+struct JournalConfiguration: Codable {
+    var tool: String, model: String, dataset: String, indices: String, seed: UInt64
+    var attacks: [String], batchSize: Int, reuse: Bool, prune: Bool, extraChecks: Bool, examples: Int, shard: String
+
+    init(request: EvalRequest, model: ModelInfo, indices: [Int], shard: ShardInfo?) {
+        tool = toolVersion
+        self.model = model.sha256
+        dataset = "\(request.dataset) \(request.dataDirectory ?? "")"
+        self.indices = selectionDigest(indices)
+        seed = request.seed
+        attacks = request.attacks.map { "\($0.id) \($0.attack) \($0.options) \($0.epsilons)" }
+        batchSize = request.batchSize
+        (reuse, prune, extraChecks, examples) = (request.reuse, request.prune, request.extraChecks, request.examplesPerAttack)
+        self.shard = shard.map { "\($0.index)/\($0.count)" } ?? "whole"
+    }
+
+    var digest: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return sha256Hex((try? encoder.encode(self)) ?? Data())
+    }
 }
 
 /// Loads the model (zoo checkpoint or ONNX file) and checks that it fits the dataset (channels, size, classes).
@@ -116,6 +150,23 @@ public func loadModel(_ reference: String, dataset: String, modelsDirectory: Str
         throw ToolError.usage(error.message)
     } catch {
         throw ToolError.badInput("\(error)")
+    }
+}
+
+/// Creates the run folder and checks it can be written, before any work: a full evaluation that
+/// then cannot save its results is work lost.
+public func prepareRunFolder(_ directory: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ToolError.badInput("--out \(directory) is a file, not a folder; pick another --out")
+    }
+    let probe = (directory as NSString).appendingPathComponent(".robust-write-check")
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: probe))
+        try FileManager.default.removeItem(atPath: probe)
+    } catch {
+        throw ToolError.badInput("cannot write to --out \(directory) (\(error.localizedDescription)); pick a folder you can write")
     }
 }
 

@@ -39,6 +39,14 @@ final class MonitoredClassifier: Classifier {
         return result
     }
 
+    /// Adds counts a resumed run read back from its journal (work it does not redo).
+    func replay(gradientSamples g: Int, zeroGradientSamples z: Int, nonFiniteLogits l: Int, nonFiniteGradients n: Int) {
+        gradientSamples += g
+        zeroGradientSamples += z
+        nonFiniteLogits += l
+        nonFiniteGradients += n
+    }
+
     private func countNonFinite(_ t: Tensor) -> Int {
         t.storage.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
     }

@@ -5,22 +5,9 @@ import Metrics
 /// the numbers it saw and what to do.
 enum ValidityChecks {
     /// Facts gathered while the evaluation ran, beyond the curve itself.
-    struct Observations {
-        var deterministic: Bool
-        var gradientSamples: Int
-        var zeroGradientSamples: Int
-        var nonFiniteLogits: Int
-        var nonFiniteGradients: Int
-        var boundViolations: Int
-        /// Robust accuracy and chance level under a many-step PGD at eps = 1 (the whole box), on a subset.
-        var largeEps: (accuracy: Double, n: Int, chance: Double)?
-        /// The same attack with more steps and restarts on a subset: (attack id, base accuracy, stronger accuracy, n).
-        var convergence: (attack: String, eps: Double, base: Double, stronger: Double, n: Int)?
-    }
-
     static let singleStep: Set<String> = ["fgsm", "fgm"]
 
-    static func run(curve: [CurvePoint], clean: CleanResult, attacks: [AttackRun], observed o: Observations) -> [ValidityCheck] {
+    static func run(curve: [CurvePoint], clean: CleanResult, attacks: [AttackRun], observed o: RunObservations) -> [ValidityCheck] {
         var checks: [ValidityCheck] = []
         let points = curve.filter { $0.attack != CurvePoint.worstCase }
         func pp(_ x: Double) -> String { String(format: "%.2f %%", 100 * x) }

@@ -33,10 +33,17 @@ public struct RunResults: Codable, Equatable, Sendable {
     public var examples: [Example]
     /// Evaluation-validity checks (gradient masking, convergence, bounds...).
     public var checks: [ValidityCheck]
+    /// The counts the checks were computed from (absent in results written before sharding).
+    public var observations: RunObservations?
+    /// Which shard of a larger run this is; nil for a whole run (and for a merged one).
+    public var shard: ShardInfo?
 
     public init(schemaVersion: Int = RunResults.currentSchemaVersion, toolVersion: String, created: String, seconds: Double,
                 model: ModelInfo, dataset: DatasetInfo, seed: UInt64, threads: Int, batchSize: Int, clean: CleanResult,
-                attacks: [AttackRun], curve: [CurvePoint], samples: [SampleRecord], examples: [Example], checks: [ValidityCheck]) {
+                attacks: [AttackRun], curve: [CurvePoint], samples: [SampleRecord], examples: [Example], checks: [ValidityCheck],
+                observations: RunObservations? = nil, shard: ShardInfo? = nil) {
+        self.observations = observations
+        self.shard = shard
         self.schemaVersion = schemaVersion
         self.toolVersion = toolVersion
         self.created = created

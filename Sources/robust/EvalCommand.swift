@@ -119,6 +119,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder (default reports/<model>-<attack>-<time>/).")
     var out: String?
 
+    @Flag(help: "Continue the run journaled in --out (killed, or restarted by a scheduler) instead of starting afresh; the flags must be the original ones.")
+    var resume = false
+
+    @Option(help: ArgumentHelp("Evaluate shard I of N (0-based): a contiguous block of the selected samples; `robust merge` joins the shards.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: "Shard count when the shard index comes from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm array (default: SLURM_ARRAY_TASK_COUNT).")
+    var shards: Int?
+
     func validate() throws {
         guard batchSize > 0, threads > 0 else { throw ValidationError("--batch-size and --threads must be positive") }
         if suite == nil && attack.isEmpty { throw ValidationError("give --attack NAME (e.g. --attack pgd) or --suite FILE; `robust attacks` lists the attacks") }
@@ -129,6 +138,15 @@ struct EvalCommand: ParsableCommand {
         if let stepSize, !((Epsilon.parse(stepSize) ?? -1) > 0) { throw ValidationError("--step-size must be a positive number (got '\(stepSize)')") }
         if let inputScale, !(inputScale > 0 && inputScale.isFinite) { throw ValidationError("--input-scale must be a positive number (got \(inputScale))") }
         _ = try conventions()
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
+        if resume, out == nil { throw ValidationError("--resume needs the --out folder of the run to continue") }
+        if shard != nil, shards != nil { throw ValidationError("give --shard I/N or --shards N (with the index from the environment), not both") }
+    }
+
+    /// `--shard`, else the batch system's environment (with `--shards`), else nil.
+    func shardRequest() throws -> ShardRequest? {
+        if let shard { return try ShardRequest.parse(shard) }
+        return try ShardRequest.fromEnvironment(ProcessInfo.processInfo.environment, shards: shards)
     }
 
     /// --input-scale, --mean and --std as the model loader takes them.
@@ -146,11 +164,14 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let specs = try attackSpecs()
+        let shardRequest = try shardRequest()
+        let folder = out ?? defaultOutput(specs, shard: shardRequest)
+        try prepareRunFolder(folder)
         let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
                                   indicesFile: indices, attacks: specs, batchSize: batchSize, threads: threads, seed: seed,
-                                  reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions())
+                                  reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions(),
+                                  shard: shardRequest, runFolder: folder, resume: resume)
         let results = try runEvaluation(request)
-        let folder = out ?? defaultOutput(specs)
         try writeRun(results, to: folder)
         print(CurveTable.render(results))
         print("wrote \(folder)/results.json, curve.csv, samples.csv and index.html (\(String(format: "%.1f", results.seconds)) s)")
@@ -190,11 +211,12 @@ struct EvalCommand: ParsableCommand {
         return uniqueIDs(specs)
     }
 
-    private func defaultOutput(_ specs: [AttackSpec]) -> String {
+    private func defaultOutput(_ specs: [AttackSpec], shard: ShardRequest?) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         let what = suite.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? specs.map(\.id).joined(separator: "+")
         let modelName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
-        return "reports/\(modelName)-\(what)-\(formatter.string(from: Date()))"
+        let part = shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? ""
+        return "reports/\(modelName)-\(what)-\(formatter.string(from: Date()))\(part)"
     }
 }
