@@ -40,21 +40,24 @@ extension Dataset {
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = offset + 1
             let content = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let token = content.trimmingCharacters(in: .whitespacesAndNewlines)
-            if token.isEmpty { continue }
-            guard let index = Int(token) else {
-                throw DatasetError.badIndex(path: path, line: lineNumber, reason: "'\(token)' is not an integer")
+            // One index per line, or several separated by commas.
+            for field in content.split(separator: ",", omittingEmptySubsequences: false) {
+                let token = field.trimmingCharacters(in: .whitespacesAndNewlines)
+                if token.isEmpty { continue }
+                guard let index = Int(token) else {
+                    throw DatasetError.badIndex(path: path, line: lineNumber, reason: "'\(token)' is not an integer")
+                }
+                guard (0..<count).contains(index) else {
+                    throw DatasetError.badIndex(path: path, line: lineNumber,
+                                                reason: "index \(index) is outside 0..<\(count) (\(name) has \(count) samples)")
+                }
+                if let first = seenAt[index] {
+                    throw DatasetError.badIndex(path: path, line: lineNumber,
+                                                reason: "index \(index) repeats line \(first)")
+                }
+                seenAt[index] = lineNumber
+                result.append(index)
             }
-            guard (0..<count).contains(index) else {
-                throw DatasetError.badIndex(path: path, line: lineNumber,
-                                            reason: "index \(index) is outside 0..<\(count) (\(name) has \(count) samples)")
-            }
-            if let first = seenAt[index] {
-                throw DatasetError.badIndex(path: path, line: lineNumber,
-                                            reason: "index \(index) repeats line \(first)")
-            }
-            seenAt[index] = lineNumber
-            result.append(index)
         }
         guard !result.isEmpty else {
             throw DatasetError.corrupt(path: path, reason: "no sample indices in the file",

@@ -117,7 +117,7 @@ public struct AttackEvaluation {
                 if let done = journal?.entry(attack: spec.id, eps: eps, start: chunkStart), done.records.count == chunk.count {
                     for (record, pos) in zip(done.records, chunk) {
                         epsRecords[pos] = record
-                        if record.advPred != labels[pos] { fooledAt[pos] = record }
+                        if record.success { fooledAt[pos] = record }
                     }
                     examples += done.examples
                     violations += done.violations
@@ -148,7 +148,9 @@ public struct AttackEvaluation {
                     let record = SampleRecord(index: indices[pos], label: labels[pos], attack: spec.id, norm: norm.rawValue, eps: eps,
                                               cleanPred: clean.predictions[pos], advPred: pred, success: success, linf: linf, l2: l2)
                     epsRecords[pos] = record
-                    if pred != labels[pos] { fooledAt[pos] = record }
+                    // Reused at larger ε only once the attack reached its goal: a targeted attack that
+                    // merely left the true class is attacked again, since its target may be reachable there.
+                    if success { fooledAt[pos] = record }
                     if eps == exampleEps, pred != labels[pos], examples.count < examplesPerAttack {
                         examples.append(Example(index: indices[pos], label: labels[pos], attack: spec.id, norm: norm.rawValue, eps: eps,
                                                 cleanPred: clean.predictions[pos], cleanConfidence: clean.confidences[pos],

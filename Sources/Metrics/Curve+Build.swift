@@ -5,7 +5,9 @@ extension CurvePoint {
         let n = records.count
         let cleanCorrect = records.filter { $0.cleanPred == $0.label }.count
         let robust = records.filter(\.isRobust).count
-        let fooled = records.filter { $0.cleanPred == $0.label && !$0.isRobust }
+        // Success is the attack's own goal: a wrong class, or for a targeted attack its target (a
+        // sample sent to another wrong class lowers robust accuracy but is no targeted success).
+        let fooled = records.filter { $0.cleanPred == $0.label && $0.success }
         let norms = fooled.map { norm == "l2" ? $0.l2 : $0.linf }.sorted()
         let (low, high) = wilsonInterval(successes: robust, trials: n)
         return CurvePoint(attack: attack, norm: norm, eps: eps, n: n,
