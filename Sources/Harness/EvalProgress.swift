@@ -25,7 +25,7 @@ public final class EvalProgress {
             if current != nil { stepsDone += 1 }
             current = (attack, eps)
         }
-        let fraction = (Double(stepsDone) + Double(done) / Double(max(1, total))) / Double(totalSteps)
+        let fraction = min(1, (Double(stepsDone) + Double(done) / Double(max(1, total))) / Double(totalSteps))
         let elapsed = Date().timeIntervalSince(started)
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
         let line = String(format: "%@ eps=%g: %d/%d attacked  [%3.0f%%, %.0f s, ETA %.0f s]", attack, eps, done, total, 100 * fraction, elapsed, eta)

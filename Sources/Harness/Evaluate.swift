@@ -49,7 +49,9 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
 /// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`.
 public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int], request: EvalRequest, model modelInfo: ModelInfo,
                      attacks: [any Attack], shard: ShardInfo? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
-    let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count }
+    // The extra checks are two more attack runs of one ε each (large ε, convergence): counted, so the
+    // progress line ends at 100 % and its ETA covers them.
+    let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count } + (request.extraChecks ? 2 : 0)
     var evaluation = AttackEvaluation(classifier: classifier, dataset: dataset,
                                 indices: indices, batchSize: request.batchSize, seed: request.seed, reuse: request.reuse,
                                 prune: request.prune, examplesPerAttack: request.examplesPerAttack,
