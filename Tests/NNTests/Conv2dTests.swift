@@ -80,6 +80,31 @@ final class Conv2dTests: XCTestCase {
         }
     }
 
+    /// The input gradient taken as a convolution of dY (stride 1, square kernel, at least 8 input
+    /// channels, on a CPU with the in-place micro-kernel: the shipped cnn's second layer and every
+    /// resnet-lite layer) against the direct reference, on both sides of the 8-channel switch, at
+    /// awkward sizes: 1x1 and prime-sided images, channel counts 7, 8, 9, 13 and 32, padding 0 to k - 1.
+    func testInputGradientOnBothSidesOfTheEightChannelSwitch() {
+        var i = 0
+        for channels in [7, 8, 9, 13, 32] {
+            for (kernel, padding) in [(1, 0), (3, 0), (3, 1), (3, 2), (5, 2)] {
+                for (height, width) in [(1, 1), (7, 5), (11, 13)] where height + 2 * padding >= kernel && width + 2 * padding >= kernel {
+                    let c = Config(batch: i % 2 == 0 ? 1 : 3, channels: channels, height: height, width: width, out: [3, 8, 17][i % 3],
+                                   kernel: kernel, stride: 1, padding: padding, bias: false)
+                    let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: 1, padding: c.padding, bias: false, seed: UInt64(400 + i))
+                    let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(500 + i))
+                    let dY = randomTensor(conv.forward(x).shape, seed: UInt64(600 + i))
+                    let dX = conv.backward(dY, accumulateParameterGradients: false)
+                    let dXRef = conv2dInputGradientReference(outputGradient: dY.storage, weight: conv.weight.value.storage,
+                                                             batch: c.batch, outChannels: c.out, geometry: geometry(c))
+                    assertClose(dX, Tensor(shape: x.shape, storage: dXRef), "dX \(c)")
+                    i += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(i, 50)
+    }
+
     /// More than one weight-gradient chunk (8 images): partials must add up to the whole.
     func testWeightGradientOverSeveralChunks() {
         let conv = Conv2d(2, 4, kernelSize: 3, stride: 1, padding: 1, seed: 5)
