@@ -97,8 +97,12 @@ func softmaxRows(_ logits: Tensor) -> [Double] {
 /// its last forward), accumulating parameter gradients of both. Returns (loss, clean logits).
 func tradesStep(network: any Layer, clean x: Tensor, adversarial xAdv: Tensor, labels: [Int], beta: Float) -> (Float, Tensor) {
     let n = x.dim(0)
-    // Clean probabilities, without gradients, to weight the adversarial term.
+    // Clean probabilities, without gradients, to weight the adversarial term. This forward only
+    // looks: its BatchNorm running statistics are put back, so a step moves them twice (adversarial
+    // and clean pass), as in the TRADES reference implementation, not three times.
+    let buffers = network.namedBuffers().map { ($0.parameter, $0.parameter.value) }
     let zClean0 = network.forward(x)
+    for (buffer, value) in buffers { buffer.value = value }
     let p = softmaxRows(zClean0)
     let k = zClean0.dim(1)
     let zAdv = network.forward(xAdv)

@@ -59,6 +59,22 @@ final class DefenceTests: XCTestCase {
         XCTAssertGreaterThan(try pgdAccuracy(mixed), standardRobust + 0.1, "mixed clean/adversarial batches")
     }
 
+    /// A TRADES step runs three training-mode forwards (clean probabilities, adversarial, clean) but
+    /// moves BatchNorm's running statistics only twice, as the reference implementation does.
+    func testTRADESUpdatesBatchNormStatisticsTwicePerStep() throws {
+        let (train, _) = try datasets()
+        let model = try Model(architecture: "resnet-lite", dataset: "fashion-mnist", inputShape: .fashionMNIST,
+                              classNames: train.classNames, seed: 4)
+        var c = config(AdversarialTraining(method: .trades, eps: 0.1, steps: 2), epochs: 1)
+        c.batchSize = 32
+        _ = Harness.train(network: model.network, train: train, trainIndices: Array(0..<96), evalSet: nil, evalIndices: [], config: c)
+        let tracked = model.network.namedBuffers().filter { $0.name.hasSuffix("num_batches_tracked") }
+        XCTAssertFalse(tracked.isEmpty)
+        for (name, buffer) in tracked {
+            XCTAssertEqual(buffer.value.storage[0], 6, "\(name): 3 steps x 2 statistics updates")
+        }
+    }
+
     func testEverySafeguardRunsAndLearns() throws {
         let options: [Augmentation] = [
             Augmentation(gaussianNoise: 0.1), Augmentation(uniformNoise: 0.1), Augmentation(cropPadding: 2),
