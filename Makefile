@@ -1,10 +1,10 @@
 # robust: build, test, benchmark. `make test` works on a fresh machine (it installs what it needs).
 SWIFT ?= swift
 # chromium: ReportsTests renders the HTML report headless and checks the screenshot.
-APT_PACKAGES := libpng-dev libjpeg-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
+APT_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
 BIN := .build/release/robust
 
-.PHONY: setup build test eval gate baseline bench models robust-models showcase clean
+.PHONY: setup build test test-slurm eval gate baseline bench models robust-models showcase clean
 
 ## setup: install the system packages robust needs (idempotent; apt-get only what is missing).
 setup:
@@ -23,6 +23,11 @@ build: setup
 test: setup
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+
+## test-slurm: sharding on a real one-node Slurm cluster (as root; apt-gets slurm-wlm and munge if missing): a
+## 3-task eval array and a dependent merge job, checked against the same evaluation in one process. About 20 s.
+test-slurm: build
+	scripts/slurm_test.sh
 
 ## eval: the main job. PGD-10 (L-inf, 7 epsilons) on the shipped cnn over the whole Fashion-MNIST
 ## test set; prints the curve and the path of the HTML report.

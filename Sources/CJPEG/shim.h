@@ -1,4 +1,2 @@
-// libjpeg needs FILE and size_t declared before jpeglib.h.
-#include <stddef.h>
-#include <stdio.h>
-#include <jpeglib.h>
+// libjpeg-turbo's TurboJPEG API: errors come back as return values, never through longjmp.
+#include <turbojpeg.h>

@@ -93,6 +93,10 @@ final class ImageFolderTests: XCTestCase {
         let jpeg = encodeJPEG(pixels: pattern(channels: 3, height: 64, width: 64), width: 64, height: 64, channels: 3)
         var garbledJPEG = jpeg
         for i in stride(from: 2, to: 40, by: 1) { garbledJPEG[i] = UInt8(i * 37 % 256) }
+        // A header claiming 65,000 x 65,000 pixels (4 GB decoded): refused before any allocation.
+        var huge = jpeg
+        let sof = try XCTUnwrap((0..<huge.count - 9).first { huge[$0] == 0xFF && huge[$0 + 1] == 0xC0 }, "no SOF0 marker")
+        for offset in [sof + 5, sof + 7] { (huge[offset], huge[offset + 1]) = (0xFD, 0xE8) }
         var garbledPNG = png
         for i in stride(from: 8, to: png.count, by: 3) { garbledPNG[i] ^= 0x5A }
         let cases: [(String, [UInt8])] = [
@@ -105,6 +109,7 @@ final class ImageFolderTests: XCTestCase {
             ("garbled.jpg", garbledJPEG),
             ("garbage.png", (0..<100).map { UInt8($0 * 91 % 256) }),
             ("empty.jpg", []),
+            ("huge.jpg", huge),
         ]
         let dir = try makeTemporaryDirectory(self)
         for (name, bytes) in cases {
