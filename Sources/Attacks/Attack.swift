@@ -115,7 +115,38 @@ public struct AttackOptions: Sendable {
         self.draws = draws
         self.target = target
     }
+
+    /// The parameter names (as attacks declare them in `parameters`) of the options that are set.
+    public var setNames: [String] {
+        let set: [(String, Bool)] = [
+            ("steps", steps != nil), ("step_size", stepSize != nil), ("restarts", restarts != nil),
+            ("random_start", randomStart != nil), ("momentum", momentum != nil), ("queries", queries != nil),
+            ("p_init", pInit != nil), ("target_classes", targetClasses != nil), ("draws", draws != nil), ("target", target != .none),
+        ]
+        return set.filter(\.1).map(\.0)
+    }
+
+    /// These options, with every one that `other` sets taken from `other` instead (command-line
+    /// flags over a suite's values), keeping only those in `names` (what the attack takes).
+    public func overridden(by other: AttackOptions, takes names: Set<String>) -> AttackOptions {
+        var out = self
+        if let v = other.norm { out.norm = v }
+        if names.contains("steps"), let v = other.steps { out.steps = v }
+        if names.contains("step_size"), let v = other.stepSize { out.stepSize = v }
+        if names.contains("restarts"), let v = other.restarts { out.restarts = v }
+        if names.contains("random_start"), let v = other.randomStart { out.randomStart = v }
+        if names.contains("momentum"), let v = other.momentum { out.momentum = v }
+        if names.contains("queries"), let v = other.queries { out.queries = v }
+        if names.contains("p_init"), let v = other.pInit { out.pInit = v }
+        if names.contains("target_classes"), let v = other.targetClasses { out.targetClasses = v }
+        if names.contains("draws"), let v = other.draws { out.draws = v }
+        if names.contains("target"), other.target != .none { out.target = other.target }
+        return out
+    }
 }
+
+/// `step_size` as the command-line flag that sets it, `--step-size`.
+public func optionFlag(_ parameter: String) -> String { "--" + parameter.replacingOccurrences(of: "_", with: "-") }
 
 /// Per-batch facts an attack needs beyond the images: epsilon, the run seed and each sample's identity.
 public struct AttackContext: Sendable {

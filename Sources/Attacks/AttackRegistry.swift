@@ -22,6 +22,14 @@ public enum AttackRegistry {
         if options.target != .none && !type.usesGradients {
             throw AttackError("attack '\(name)' cannot be targeted; targeted modes are for gradient attacks")
         }
+        // An option the attack does not read would be silently ignored, and recorded as if it had run.
+        let takes = Set(type.parameters.map(\.name))
+        let unused = options.setNames.filter { !takes.contains($0) }
+        if !unused.isEmpty {
+            let accepted = type.parameters.map { optionFlag($0.name) }
+            throw AttackError("attack '\(name)' does not use \(unused.map(optionFlag).joined(separator: ", ")); it takes \(accepted.isEmpty ? "no options" : accepted.joined(separator: ", ")) (and --norm \(type.norms.map(\.rawValue).joined(separator: "|"))); see `robust attacks`")
+        }
+
         return try type.init(options: options)
     }
 }

@@ -173,6 +173,7 @@ public struct AttackEvaluation {
         }
         var parameters = attack.resolvedParameters(eps: exampleEps ?? spec.epsilons.last ?? 0)
         parameters["reuse_across_eps"] = "\(reuse)"
+        if !spec.overriddenByFlags.isEmpty { parameters["overridden_by_flags"] = spec.overriddenByFlags.joined(separator: ",") }
         if let stepSize = parameters["step_size"], spec.options.stepSize == nil { parameters["step_size"] = "derived from eps (\(stepSize) at eps \(exampleEps ?? 0))" }
         let run = AttackRun(id: spec.id, attack: spec.attack, norm: norm.rawValue, epsilons: spec.epsilons, parameters: parameters,
                             usesGradients: type.usesGradients, seconds: Date().timeIntervalSince(started))

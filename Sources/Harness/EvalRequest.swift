@@ -10,12 +10,29 @@ public struct AttackSpec: Sendable {
     public var options: AttackOptions
     /// Epsilons in pixel units, ascending.
     public var epsilons: [Double]
+    /// What command-line flags changed in a suite's entry (`eps`, `steps`...): recorded in results.json.
+    public var overriddenByFlags: [String]
 
-    public init(id: String, attack: String, options: AttackOptions, epsilons: [Double]) {
+    public init(id: String, attack: String, options: AttackOptions, epsilons: [Double], overriddenByFlags: [String] = []) {
         self.id = id
         self.attack = attack
         self.options = options
         self.epsilons = epsilons.sorted()
+        self.overriddenByFlags = overriddenByFlags
+    }
+
+    /// A suite's entry with the command-line options applied: a flag overrides the suite's value for
+    /// every attack that takes it (`--norm` and `--eps` for all), and is left alone by the others.
+    public func applying(flags: AttackOptions, grid: [Double]?) -> AttackSpec {
+        let takes = Set(AttackRegistry.named(attack)?.parameters.map(\.name) ?? [])
+        var out = self
+        out.options = options.overridden(by: flags, takes: takes)
+        out.overriddenByFlags = flags.setNames.filter(takes.contains) + (flags.norm != nil ? ["norm"] : [])
+        if let grid {
+            out.epsilons = grid.sorted()
+            out.overriddenByFlags.append("eps")
+        }
+        return out
     }
 }
 

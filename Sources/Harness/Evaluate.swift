@@ -155,20 +155,31 @@ public func loadModel(_ reference: String, dataset: String, modelsDirectory: Str
     }
 }
 
-/// Creates the run folder and checks it can be written, before any work: a full evaluation that
-/// then cannot save its results is work lost.
+/// Checks, before any work, that the run folder can be written: a full evaluation that then cannot
+/// save its results is work lost. Creates nothing (a run that fails on its model or data leaves no
+/// folder behind): an existing folder must take a file, a new one needs a writable parent.
 public func prepareRunFolder(_ directory: String) throws {
+    let fileManager = FileManager.default
     var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-        throw ToolError.badInput("--out \(directory) is a file, not a folder; pick another --out")
+    if fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw ToolError.badInput("--out \(directory) is a file, not a folder; pick another --out") }
+        let probe = (directory as NSString).appendingPathComponent(".robust-write-check")
+        guard fileManager.createFile(atPath: probe, contents: Data()) else {
+            throw ToolError.badInput("cannot write to --out \(directory) (permission denied?); pick a folder you can write")
+        }
+        try? fileManager.removeItem(atPath: probe)
+        return
     }
-    let probe = (directory as NSString).appendingPathComponent(".robust-write-check")
-    do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Data().write(to: URL(fileURLWithPath: probe))
-        try FileManager.default.removeItem(atPath: probe)
-    } catch {
-        throw ToolError.badInput("cannot write to --out \(directory) (\(error.localizedDescription)); pick a folder you can write")
+    // The nearest existing ancestor must be a folder this process can write into.
+    var ancestor = (directory as NSString).deletingLastPathComponent
+    if ancestor.isEmpty { ancestor = "." }
+    while !fileManager.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
+        let parent = (ancestor as NSString).deletingLastPathComponent
+        ancestor = parent.isEmpty ? "." : parent
+    }
+    guard isDirectory.boolValue else { throw ToolError.badInput("--out \(directory): \(ancestor) is a file, not a folder; pick another --out") }
+    guard fileManager.isWritableFile(atPath: ancestor) else {
+        throw ToolError.badInput("cannot create --out \(directory): \(ancestor) is not writable; pick a folder you can write")
     }
 }
 

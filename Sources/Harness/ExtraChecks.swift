@@ -38,8 +38,9 @@ struct ExtraChecks {
         guard !nonzero.isEmpty else { return nil }
         let eps = nonzero[nonzero.count / 2]
         var options = spec.options
+        let takes = Set(AttackRegistry.named(spec.attack)?.parameters.map(\.name) ?? [])
         options.steps = 5 * (options.steps ?? (spec.attack.hasPrefix("apgd") ? 100 : 10))
-        options.restarts = max(2, options.restarts ?? 1)
+        if takes.contains("restarts") { options.restarts = max(2, options.restarts ?? 1) } // BIM has none
         guard let attack = try? AttackRegistry.make(spec.attack, options: options) else { return nil }
         let positions = subset
         guard !positions.isEmpty else { return nil }

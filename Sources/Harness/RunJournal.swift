@@ -62,7 +62,10 @@ final class RunJournal {
             kept = Data((Self.header(configuration) + "\n").utf8)
         }
         // Rewrite what is kept (drops a torn last line), then append from there.
-        do { try kept.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try kept.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
             throw ToolError.badInput("cannot write \(path): \(error.localizedDescription); pick another --out")
         }
         descriptor = open(path, O_WRONLY | O_APPEND)

@@ -186,29 +186,40 @@ struct EvalCommand: ParsableCommand {
             }
         }
         let step = stepSize.flatMap(Epsilon.parse)
+        let flags = AttackOptions(norm: normValue, steps: steps, stepSize: step, restarts: restarts,
+                                  randomStart: noRandomStart ? false : nil, momentum: momentum, queries: queries,
+                                  pInit: pInit, targetClasses: targetClasses, draws: draws,
+                                  target: target.flatMap(TargetMode.init) ?? .none)
+        var specs: [AttackSpec]
         if let suite {
-            var specs = try Suite.load(path: suite).attacks
-            for i in specs.indices {
-                if let grid { specs[i].epsilons = grid }
-                if let steps { specs[i].options.steps = steps }
-                if let restarts { specs[i].options.restarts = restarts }
-                if let queries { specs[i].options.queries = queries }
+            specs = try Suite.load(path: suite).attacks.map { $0.applying(flags: flags, grid: grid) }
+        } else {
+            specs = try attack.map { name -> AttackSpec in
+                guard let type = AttackRegistry.named(name) else {
+                    throw ToolError.usage("unknown attack '\(name)'; known attacks: \(AttackRegistry.names.joined(separator: ", ")) (see `robust attacks`)")
+                }
+                let resolvedNorm = normValue ?? type.defaultNorm
+                let epsilons = grid ?? (resolvedNorm == .l2 ? EvalRequest.defaultL2Grid : EvalRequest.defaultLinfGrid)
+                return AttackSpec(id: name, attack: name, options: AttackOptions(), epsilons: epsilons).applying(flags: flags, grid: nil)
             }
-            return specs
         }
-        let specs = try attack.map { name -> AttackSpec in
-            guard let type = AttackRegistry.named(name) else {
-                throw ToolError.usage("unknown attack '\(name)'; known attacks: \(AttackRegistry.names.joined(separator: ", ")) (see `robust attacks`)")
-            }
-            let options = AttackOptions(norm: normValue, steps: steps, stepSize: step, restarts: restarts,
-                                        randomStart: noRandomStart ? false : nil, momentum: momentum, queries: queries,
-                                        pInit: pInit, targetClasses: targetClasses, draws: draws,
-                                        target: target.flatMap(TargetMode.init) ?? .none)
-            let resolvedNorm = normValue ?? type.defaultNorm
-            let epsilons = grid ?? (resolvedNorm == .l2 ? EvalRequest.defaultL2Grid : EvalRequest.defaultLinfGrid)
-            return AttackSpec(id: name, attack: name, options: options, epsilons: epsilons)
-        }
+        try checkEveryFlagIsUsed(flags, by: specs, what: suite ?? "--attack")
+        // Only a suite has values of its own for flags to override; results.json records which.
+        if suite == nil { specs = specs.map { var spec = $0; spec.overriddenByFlags = []; return spec } }
         return uniqueIDs(specs)
+    }
+
+    /// Precedence: a flag sets its option for every attack (of the suite, or given with --attack) that
+    /// takes it, over the suite's value; a flag that none of them takes is a usage error, never dropped.
+    private func checkEveryFlagIsUsed(_ flags: AttackOptions, by specs: [AttackSpec], what: String) throws {
+        for name in flags.setNames where !specs.contains(where: { $0.overriddenByFlags.contains(name) }) {
+            if specs.count == 1 {
+                do { _ = try AttackRegistry.make(specs[0].attack, options: flags) } catch let error as AttackError {
+                    throw ToolError.usage("\(error)")
+                }
+            }
+            throw ToolError.usage("\(optionFlag(name)) is used by none of the attacks in \(what) (\(specs.map(\.attack).joined(separator: ", "))); drop it" + (what == "--attack" ? "" : " or edit the suite"))
+        }
     }
 
     private func defaultOutput(_ specs: [AttackSpec], shard: ShardRequest?) -> String {

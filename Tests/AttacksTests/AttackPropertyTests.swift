@@ -8,12 +8,16 @@ import XCTest
 /// deterministic given the seed and the sample indices.
 final class AttackPropertyTests: XCTestCase {
     /// Small budgets keep the test fast; the properties do not depend on them.
+    /// Small budgets for the attacks that take them (an option an attack does not take is an error).
     func options(_ name: String, norm: Norm) -> AttackOptions {
+        let wanted: AttackOptions
         switch name {
-        case "square": return AttackOptions(norm: norm, queries: 60)
-        case "apgd-ce", "apgd-dlr", "apgd-t": return AttackOptions(norm: norm, steps: 12, targetClasses: name == "apgd-t" ? 2 : nil)
-        default: return AttackOptions(norm: norm, steps: 5)
+        case "square": wanted = AttackOptions(norm: norm, queries: 60)
+        case "apgd-ce", "apgd-dlr", "apgd-t": wanted = AttackOptions(norm: norm, steps: 12, targetClasses: name == "apgd-t" ? 2 : nil)
+        default: wanted = AttackOptions(norm: norm, steps: 5)
         }
+        let takes = Set(AttackRegistry.named(name)!.parameters.map(\.name))
+        return AttackOptions().overridden(by: wanted, takes: takes)
     }
 
     func epsilon(_ norm: Norm) -> Float { norm == .linf ? 0.1 : 1.0 }
