@@ -150,6 +150,15 @@ struct TrainCommand: ParsableCommand {
         guard epsWarmupEpochs >= 0, epsWarmupEpochs < epochs else { throw ValidationError("--eps-warmup-epochs must be in 0..<epochs.") }
         guard noiseGaussian >= 0, noiseUniform >= 0, cropPadding >= 0 else { throw ValidationError("noise and --crop-padding must not be negative.") }
         guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1) (got \(labelSmoothing)).") }
+        // The optimiser and schedule check these with preconditions (programmer errors); from a flag they are usage errors.
+        guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1) (got \(momentum)).") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be 0 or positive (got \(weightDecay)).") }
+        if nesterov && momentum == 0 { throw ValidationError("--nesterov needs --momentum above 0.") }
+        if nesterov && optimizer != "sgd" { throw ValidationError("--nesterov is for --optimizer sgd only.") }
+        if schedule == "step" {
+            guard stepSize > 0 else { throw ValidationError("--step-size must be a positive number of epochs (got \(stepSize)).") }
+            guard gamma > 0, gamma <= 1 else { throw ValidationError("--gamma must be in (0, 1] (got \(gamma)).") }
+        }
     }
 
     func run() throws {

@@ -105,17 +105,16 @@ final class DefenceTests: XCTestCase {
                                       (["--adv", "pgd", "--eps", "2"], "--eps must be in (0, 1]"),
                                       (["--adv", "pgd", "--eps", "0.1", "--beta", "6"], "--beta is for --adv trades only"),
                                       (["--adv", "fgsm", "--eps", "0.1"], "--adv must be pgd, fgsm-rs or trades"),
-                                      (["--adv", "trades", "--eps", "0.1", "--adv-mix", "0.5"], "drop --adv-mix")] {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["train", "--model", "cnn", "--out", "/tmp/never"] + arguments
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = Pipe()
-            try process.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 2, "\(arguments): \(stderr)")
+                                      (["--adv", "trades", "--eps", "0.1", "--adv-mix", "0.5"], "drop --adv-mix"),
+                                      // These used to reach a precondition and die with a backtrace.
+                                      (["--schedule", "step", "--step-size", "0"], "--step-size must be a positive"),
+                                      (["--schedule", "step", "--gamma", "0"], "--gamma must be in (0, 1]"),
+                                      (["--nesterov", "--momentum", "0"], "--nesterov needs --momentum above 0"),
+                                      (["--momentum=-1"], "--momentum must be in [0, 1)"),
+                                      (["--weight-decay=-1"], "--weight-decay must be 0 or positive")] {
+            let result = try runCommand(binary, ["train", "--model", "cnn", "--out", "/tmp/never"] + arguments)
+            let stderr = result.stderr
+            XCTAssertEqual(result.code, 2, "\(arguments): \(stderr)")
             XCTAssertTrue(stderr.contains(expected), "\(arguments): \(stderr)")
             XCTAssertEqual(stderr.split(separator: "\n").count, 1, "one line: \(stderr)")
         }
