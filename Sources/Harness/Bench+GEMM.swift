@@ -25,7 +25,8 @@ public struct GEMMShape: Sendable, CustomStringConvertible {
     /// Parses `1024x1024x1024` or `64x288x25088:nt`; nil when malformed.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1)
-        let dims = parts[0].split(separator: "x").compactMap { Int($0) }
+        guard let head = parts.first else { return nil }
+        let dims = head.split(separator: "x").compactMap { Int($0) }
         guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else { return nil }
         (m, k, n) = (dims[0], dims[1], dims[2])
         if parts.count == 2 {

@@ -171,10 +171,10 @@ public func prepareRunFolder(_ directory: String) throws {
         return
     }
     // The nearest existing ancestor must be a folder this process can write into.
-    var ancestor = (directory as NSString).deletingLastPathComponent
+    var ancestor = parentDirectory(of: directory)
     if ancestor.isEmpty { ancestor = "." }
     while !fileManager.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
-        let parent = (ancestor as NSString).deletingLastPathComponent
+        let parent = parentDirectory(of: ancestor)
         ancestor = parent.isEmpty ? "." : parent
     }
     guard isDirectory.boolValue else { throw ToolError.badInput("--out \(directory): \(ancestor) is a file, not a folder; pick another --out") }

@@ -104,7 +104,7 @@ func loadGateResults(_ runOrFile: String, role: String, hint: String) throws -> 
 /// Writes an output file atomically, creating its folder; failure is bad input naming the flag.
 private func writeGateFile(_ data: Data, to path: String, flag: String) throws {
     do {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = parentDirectory(of: path)
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         try writeAtomically(data, to: path)
     } catch {

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Metrics
 import Models
 import NN
 
@@ -62,7 +63,7 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
         recipe["config"] = .string(json)
     }
     let path = request.out.hasSuffix(".safetensors") ? request.out : request.out + ".safetensors"
-    let directory = (path as NSString).deletingLastPathComponent
+    let directory = parentDirectory(of: path)
     if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     do {
         let card = try model.save(to: path, trainingRecipe: recipe, cleanTestAccuracy: accuracy, toolVersion: toolVersion)

@@ -67,3 +67,12 @@ public func writeAtomically(_ data: Data, to path: String) throws {
         throw POSIXError(code)
     }
 }
+
+/// The folder `path` is in: `a/b/c` -> `a/b`, `c` -> `.`, `/c` -> `/`. Foundation's
+/// `NSString.deletingLastPathComponent` traps on one-character paths on Linux (`"0"`), and these are user input.
+public func parentDirectory(of path: String) -> String {
+    var trimmed = Substring(path)
+    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+    return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+}

@@ -57,7 +57,7 @@ struct ReportCommand: ParsableCommand {
         let epsilon = eps.flatMap(Epsilon.parse)
         let directory: String
         if results.count == 1 {
-            directory = out ?? (RunResults.resultsPath(for: runs[0]) as NSString).deletingLastPathComponent
+            directory = out ?? parentDirectory(of: RunResults.resultsPath(for: runs[0]))
         } else {
             directory = out ?? "reports/compare-" + Self.timestamp()
         }

@@ -41,6 +41,8 @@ struct CommandResult {
     let code: Int32
     let stdout: String
     let stderr: String
+    /// Ended by a signal (a trap, or the timeout), not by exit: `code` is then the signal number.
+    var signaled = false
 }
 
 /// Runs `binary` with `arguments` (in `directory` when given) with a bare environment: PATH only, so
@@ -60,7 +62,8 @@ func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, 
     let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    return CommandResult(code: process.terminationStatus, stdout: stdout, stderr: stderr)
+    return CommandResult(code: process.terminationStatus, stdout: stdout, stderr: stderr,
+                         signaled: process.terminationReason == .uncaughtSignal)
 }
 
 /// The release `robust` binary beside the test bundle, or in the package's `.build/release`; skips the test without one.

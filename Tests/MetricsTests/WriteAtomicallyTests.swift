@@ -18,4 +18,11 @@ final class WriteAtomicallyTests: XCTestCase {
     func testAFolderThatDoesNotExistThrows() {
         XCTAssertThrowsError(try writeAtomically(Data("x".utf8), to: "/nonexistent-robust-folder/results.json"))
     }
+
+    /// One-character paths (`--out 0`) trap in NSString.deletingLastPathComponent on Linux; this does not.
+    func testParentDirectory() {
+        for (path, parent) in [("0", "."), ("a/b/c", "a/b"), ("a/b/", "a"), ("/c", "/"), ("/", "/"), ("", "."), ("./x", "."), ("a//b", "a/")] {
+            XCTAssertEqual(parentDirectory(of: path), parent, path)
+        }
+    }
 }

@@ -41,8 +41,8 @@ public struct ONNXModel {
         let summary = summarize(model)
         let opset = try loader.opset(model)
         let graph = model.graph
-        let decoder = TensorDecoder(path: path, directory: (path as NSString).deletingLastPathComponent.isEmpty ? "."
-                                    : (path as NSString).deletingLastPathComponent)
+        // URL, not NSString: `deletingLastPathComponent` traps on one-character paths on Linux.
+        let decoder = TensorDecoder(path: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
 
         var constants: [String: Constant] = [:]
         for (i, t) in graph.initializer.enumerated() {

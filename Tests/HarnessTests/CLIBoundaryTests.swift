@@ -1,0 +1,88 @@
+import Dispatch
+import Foundation
+import XCTest
+
+/// Every option of every subcommand, taken from the CLI's own description (`--experimental-dump-help`,
+/// so a new option is covered without editing this test), given hostile values: the process must end
+/// by itself with exit 0-3, never a signal (a trap), and a failure must be one line on stderr.
+///
+/// Each subcommand gets base arguments that make an accepted value cheap (two samples, one epoch,
+/// tiny shapes); a value it accepts may do that small amount of work.
+final class CLIBoundaryTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let hostileValues = ["0", "-1", "nan", "1e400", "abc", ""]
+
+    func testEveryOptionWithHostileValues() throws {
+        let binary = try builtRobustBinary()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("robust-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let models = root.appendingPathComponent("models").path
+        func tmp(_ name: String) -> String { work.appendingPathComponent(name).path }
+
+        // Fixtures: a finished run, a shard, raw images for `models logits`.
+        let run = try runCommand(binary, ["eval", "--models-dir", models, "--attack", "fgsm", "--samples", "4", "--eps", "0,0.1",
+                                          "--no-extra-checks", "--out", tmp("run")])
+        XCTAssertEqual(run.code, 0, run.stderr)
+        XCTAssertEqual(try runCommand(binary, ["eval", "--models-dir", models, "--attack", "fgsm", "--samples", "4", "--eps", "0.1",
+                                               "--no-extra-checks", "--shard", "0/1", "--out", tmp("shard")]).code, 0)
+        try Data(count: 784 * 4).write(to: URL(fileURLWithPath: tmp("image.f32")))
+
+        let base: [String: [String]] = [
+            "eval": ["--models-dir", models, "--attack", "fgsm", "--samples", "2", "--eps", "0.1", "--no-extra-checks", "--out", tmp("eval")],
+            "gate": [tmp("run"), "--require", "clean>=0"],
+            "report": [tmp("run"), "--out", tmp("report")],
+            "train": ["--model", "mlp", "--epochs", "1", "--samples", "8", "--batch-size", "8", "--out", tmp("train/m.safetensors")],
+            "models list": ["--models-dir", models],
+            "models init": ["--architecture", "mlp", "--out", tmp("init.safetensors")],
+            "models logits": ["--model", "mlp", "--models-dir", models, "--input", tmp("image.f32"), "--out", tmp("logits.f32")],
+            "models record": [tmp("run")],
+            "export": ["--model", "mlp", "--models-dir", models, "--onnx", tmp("x.onnx")],
+            "merge": [tmp("shard"), "--out", tmp("merged")],
+            "bench gemm": ["--shape", "8x8x8", "--runs", "5"],
+            "bench conv": ["--shape", "1,1,4,4,1,3,1,1", "--runs", "5"],
+            "bench model": ["--model", "mlp", "--batch-size", "2", "--runs", "5"],
+            "bench attack": ["--model", "mlp", "--models-dir", models, "--steps", "1", "--batch-size", "2", "--runs", "5"],
+            "bench peak": ["--runs", "5"],
+        ]
+
+        let dump = try runCommand(binary, ["--experimental-dump-help"])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        var cases: [(String, [String])] = []
+        func walk(_ command: [String: Any], _ path: [String]) {
+            let name = path.joined(separator: " ")
+            for argument in command["arguments"] as? [[String: Any]] ?? [] where argument["kind"] as? String == "option" {
+                guard let option = (argument["names"] as? [[String: Any]])?.first?["name"] as? String, option != "help" else { continue }
+                XCTAssertNotNil(base[name], "no base arguments for `robust \(name)`: add them so --\(option) is tested")
+                for value in Self.hostileValues {
+                    cases.append(("robust \(name) --\(option) '\(value)'", path + (base[name] ?? []) + ["--\(option)", value]))
+                }
+            }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                if let subName = sub["commandName"] as? String, subName != "help" { walk(sub, path + [subName]) }
+            }
+        }
+        walk(try XCTUnwrap(json["command"] as? [String: Any]), [])
+        XCTAssertGreaterThan(cases.count, 400, "every option of every subcommand")
+
+        var failures = [String?](repeating: nil, count: cases.count)
+        failures.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: 4) { worker in
+                for i in stride(from: worker, to: cases.count, by: 4) {
+                    let (what, arguments) = cases[i]
+                    guard let result = try? runCommand(binary, arguments, in: work, timeout: 60) else { out[i] = "\(what): did not start"; continue }
+                    if result.signaled {
+                        out[i] = result.code == SIGTERM ? "\(what): still running after 60 s"
+                            : "\(what): killed by signal \(result.code) (a trap): \(result.stderr.prefix(400))"
+                        continue
+                    }
+                    if !(0...3).contains(result.code) { out[i] = "\(what): exit \(result.code)"; continue }
+                    if result.code != 0, !(result.stderr.hasPrefix("robust: ") && result.stderr.filter({ $0 == "\n" }).count == 1) {
+                        out[i] = "\(what): exit \(result.code) but stderr is not one line: \(result.stderr.prefix(300))"
+                    }
+                }
+            }
+        }
+        for failure in failures.compactMap({ $0 }) { XCTFail(failure) }
+    }
+}
