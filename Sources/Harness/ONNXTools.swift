@@ -19,7 +19,7 @@ public func inspectONNX(path: String) throws -> (text: String, problem: ToolErro
     do {
         let model = try ONNXModel.load(path: path)
         lines.append("sha256      \(model.sha256)")
-        lines.append("imports     yes: \(model.inputShape) images, \(model.classes) classes, \(model.stepDescription.count) steps on robust's kernels")
+        lines.append("imports     yes: \(model.inputShape) images, \(model.classes) classes, \(model.stepCount) steps on robust's kernels")
         return (lines.joined(separator: "\n"), nil)
     } catch {
         lines.append("imports     no (see the error below)")

@@ -45,14 +45,19 @@ struct CommandResult {
     var signaled = false
 }
 
-/// Runs `binary` with `arguments` (in `directory` when given) with a bare environment: PATH only, so
-/// nothing of the test runner's (GITHUB_ACTIONS, SLURM_*) leaks in. A run still going after
+/// Runs `binary` with `arguments` (in `directory` when given) with a bare environment (PATH and sanitizer
+/// options only), so nothing of the test runner's (GITHUB_ACTIONS, SLURM_*) leaks in. A run still going after
 /// `timeout` seconds is terminated (exit code 15), so a hang fails its test instead of stalling CI.
 func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, timeout: Double = 120) throws -> CommandResult {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    process.environment = ["PATH": "/usr/bin:/bin"]
+    // PATH, and the sanitizers' settings under `make sanitize` (ROBUST_CHILD_ASAN_OPTIONS: the CLI's own, with
+    // leak checking, which the XCTest runner's leaks rule out for the test process itself).
+    let environment = ProcessInfo.processInfo.environment
+    var passed = environment.filter { ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"].contains($0.key) }
+    if let child = environment["ROBUST_CHILD_ASAN_OPTIONS"] { passed["ASAN_OPTIONS"] = child }
+    process.environment = passed.merging(["PATH": "/usr/bin:/bin"]) { $1 }
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out

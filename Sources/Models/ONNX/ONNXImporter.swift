@@ -26,7 +26,6 @@ struct ONNXImporter {
     }
 
     let path: String
-    let opset: Int
     let decoder: TensorDecoder
     /// The graph input's declared batch size when it is a number (exporters without dynamic axes write 1).
     let declaredBatch: Int?
@@ -41,9 +40,8 @@ struct ONNXImporter {
     /// Name of each runtime value, for folding decisions.
     var runtimeNames: [Int: String] = [:]
 
-    init(path: String, opset: Int, decoder: TensorDecoder, inputName: String, inputShape: InputShape, declaredBatch: Int?) {
+    init(path: String, decoder: TensorDecoder, inputName: String, inputShape: InputShape, declaredBatch: Int?) {
         self.path = path
-        self.opset = opset
         self.decoder = decoder
         self.declaredBatch = declaredBatch
         sampleShapes = [[inputShape.channels, inputShape.height, inputShape.width]]

@@ -39,7 +39,7 @@ public struct ONNXModel {
         let loader = ONNXLoader(path: path)
         let (model, sha) = try loader.readModel()
         let summary = summarize(model)
-        let opset = try loader.opset(model)
+        _ = try loader.opset(model) // refuses opsets outside 11...21
         let graph = model.graph
         // URL, not NSString: `deletingLastPathComponent` traps on one-character paths on Linux.
         let decoder = TensorDecoder(path: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
@@ -58,7 +58,7 @@ public struct ONNXModel {
         }
 
         let nodes = try loader.sorted(graph, known: Set(constants.keys).union([input.name]))
-        var importer = ONNXImporter(path: path, opset: opset, decoder: decoder, inputName: input.name, inputShape: shape,
+        var importer = ONNXImporter(path: path, decoder: decoder, inputName: input.name, inputShape: shape,
                                     declaredBatch: declaredBatch)
         for (name, c) in constants { importer.values[name] = .constant(c) }
         for node in nodes { for name in node.input where !name.isEmpty { importer.uses[name, default: 0] += 1 } }
@@ -89,10 +89,8 @@ public struct ONNXModel {
         plan.makeNetwork(prefix: prefix)
     }
 
-    /// The steps as `op` names in order, for tests and `--inspect`.
-    public var stepDescription: [String] {
-        plan.steps.map { step in String(describing: step.kind).prefix { $0 != "(" }.description }
-    }
+    /// Layers and graph operations the import made (after folding), for `--inspect`.
+    public var stepCount: Int { plan.steps.count }
 
     private static func summarize(_ model: Onnx_ModelProto) -> ONNXSummary {
         let graph = model.graph
