@@ -15,23 +15,28 @@ public struct InputConventions: Equatable, Sendable {
 
     public var isDefault: Bool { scale == 1 && mean == nil && std == nil }
 
-    /// The layers that apply these conventions ahead of the graph, checked against its channels.
-    func layers(channels: Int, path: String) throws -> [any Layer] {
+    /// The per-channel mean and std for a graph of `channels` inputs (one value stretches to all), or
+    /// nil without normalisation; a usage error when they do not fit.
+    func normalisation(channels: Int, path: String) throws -> (mean: [Float], std: [Float])? {
+        guard mean != nil || std != nil else { return nil }
+        let expand = { (v: [Float]?, fallback: Float) -> [Float]? in
+            guard let v else { return [Float](repeating: fallback, count: channels) }
+            return v.count == 1 ? [Float](repeating: v[0], count: channels) : v.count == channels ? v : nil
+        }
+        guard let mean = expand(mean, 0), let std = expand(std, 1) else {
+            throw ModelError("--mean/--std need 1 or \(channels) values for the \(channels) input channels of \(path)")
+        }
+        guard std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
+            throw ModelError("--std must be positive and --mean finite, got mean \(mean) std \(std)")
+        }
+        return (mean, std)
+    }
+
+    /// Fresh layers applying the scale and a checked normalisation ahead of the graph.
+    static func layers(scale: Float, normalisation: (mean: [Float], std: [Float])?) -> [any Layer] {
         var out: [any Layer] = []
         if scale != 1 { out.append(ConstantOperand(.mul, constant: Tensor(shape: [], storage: [scale]))) }
-        if mean != nil || std != nil {
-            let expand = { (v: [Float]?, fallback: Float) -> [Float]? in
-                guard let v else { return [Float](repeating: fallback, count: channels) }
-                return v.count == 1 ? [Float](repeating: v[0], count: channels) : v.count == channels ? v : nil
-            }
-            guard let mean = expand(mean, 0), let std = expand(std, 1) else {
-                throw ModelError("--mean/--std need 1 or \(channels) values for the \(channels) input channels of \(path)")
-            }
-            guard std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
-                throw ModelError("--std must be positive and --mean finite, got mean \(mean) std \(std)")
-            }
-            out.append(Normalize(mean: mean, std: std))
-        }
+        if let normalisation { out.append(Normalize(mean: normalisation.mean, std: normalisation.std)) }
         return out
     }
 }
@@ -96,13 +101,13 @@ public final class LoadedModel {
 
     private static func loadONNX(path: String, name: String, conventions: InputConventions) throws -> LoadedModel {
         let model = try ONNXModel.load(path: path)
-        let prefix = { try conventions.layers(channels: model.inputShape.channels, path: path) }
-        _ = try prefix() // checked once here; the closures below cannot fail
+        let normalisation = try conventions.normalisation(channels: model.inputShape.channels, path: path)
+        let scale = conventions.scale
         var notes = model.notes
         if conventions.scale != 1 { notes.append("Input scaled by \(conventions.scale) before the graph (--input-scale).") }
         if let mean = conventions.mean { notes.append("Input normalised with mean \(mean) before the graph (--mean).") }
         if let std = conventions.std { notes.append("Input normalised with std \(std) before the graph (--std).") }
-        let build = { model.makeNetwork(prefix: try! prefix()) as any Layer }
+        let build = { model.makeNetwork(prefix: InputConventions.layers(scale: scale, normalisation: normalisation)) as any Layer }
         return LoadedModel(name: name, path: path, format: "onnx", architecture: "onnx", sha256: model.sha256,
                            parameters: model.summary.parameters, inputShape: model.inputShape, classes: model.classes,
                            classNames: nil, cardCleanAccuracy: nil, onnx: model.summary, notes: notes,

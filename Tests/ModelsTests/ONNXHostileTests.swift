@@ -184,6 +184,17 @@ final class ONNXHostileTests: XCTestCase {
         assertRefused("/dev/zero", ["not a regular file"])
     }
 
+    /// A Gemm weight with a zero dimension would build a Linear of 0 outputs (a precondition): refused at load.
+    func testZeroSizedWeight() throws {
+        var model = try validModel()
+        let gemm = node(model, "Gemm")
+        for (i, dims) in [(1, [Int64(0), 3136]), (2, [Int64(0)])] {
+            let at = initializerIndex(model, named: model.graph.node[gemm].input[i])
+            model.graph.initializer[at] = floatTensor(model.graph.initializer[at].name, dims: dims, values: [])
+        }
+        assertRefused(try write(model, "zero.onnx"), ["'\(model.graph.node[gemm].name)'", "empty activation"])
+    }
+
     /// A Pad of 60,000 pixels a side would ask for 3.6e9 floats per image at run time: refused at load.
     func testActivationBomb() throws {
         var model = try validModel()

@@ -134,7 +134,7 @@ struct TensorDecoder {
             guard t.int64Data.count == count else { throw mismatch(t.int64Data.count) }
             return Constant(shape: shape, values: .int(t.int64Data.map { .fixed(Int($0)) }))
         case .int32?, .int8?, .uint8?, .int16?, .uint16?, .bool?:
-            let width = [Int32(2): 1, 3: 1, 4: 2, 5: 2, 6: 4, 9: 1][t.dataType]!
+            let width = t.dataType == 6 ? 4 : t.dataType == 4 || t.dataType == 5 ? 2 : 1 // int32; (u)int16; 8-bit and bool
             if let raw {
                 guard raw.count == count * width else { throw mismatch(raw.count / width) }
                 let bytes = [UInt8](raw)

@@ -35,7 +35,7 @@ extension ONNXImporter {
                     bind(node, .constant(Constant(shape: c.shape, values: .float(floats))))
                 }
                 else if let d = c.dims { bind(node, .constant(Constant(shape: c.shape, values: .int(d)))) }
-                else { bind(node, .constant(Constant(shape: c.shape, values: .int(c.floats!.map { .fixed(Int($0.rounded(.towardZero))) })))) }
+                else if let f = c.floats { bind(node, .constant(Constant(shape: c.shape, values: .int(f.map { .fixed(Int($0.rounded(.towardZero))) })))) }
             case .runtime:
                 guard to == 1 else { throw fail(name, "casts the image data to type \(to); robust computes in float32 only") }
                 bind(node, v)

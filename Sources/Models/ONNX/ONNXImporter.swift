@@ -76,6 +76,9 @@ struct ONNXImporter {
     /// Appends a step reading `inputs` and returns the new value's id. Activations are allocated at
     /// run time; a step that would ask for absurd ones (a Pad or broadcast bomb) is refused here.
     mutating func append(_ kind: StepKind, inputs: [Int], sampleShape: [Int], node: String) throws -> Int {
+        guard sampleShape.allSatisfy({ $0 > 0 }) else {
+            throw fail(node, "makes an empty activation [N] + \(sampleShape) (a weight with a zero dimension?); the file is corrupt")
+        }
         guard checkedElementCount(sampleShape.map(Int64.init), limit: maximumActivationElements) != nil else {
             throw fail(node, "makes activations of [N] + \(sampleShape), over \(maximumActivationElements) elements per image; is this an image classifier?")
         }
