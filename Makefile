@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
 BIN := .build/release/robust
 
-.PHONY: setup build test test-slurm sanitize eval gate baseline bench models robust-models showcase clean
+.PHONY: setup build test test-slurm sanitize fuzz eval gate baseline bench models robust-models showcase clean
 
 ## setup: install the system packages robust needs (idempotent; apt-get only what is missing).
 setup:
@@ -42,6 +42,17 @@ sanitize: setup
 	ASAN_OPTIONS="detect_leaks=0 halt_on_error=1" ROBUST_CHILD_ASAN_OPTIONS="detect_leaks=1 halt_on_error=1" \
 	  LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0" \
 	  $(SWIFT) test -c release --skip-build --scratch-path .build-asan
+
+## fuzz: libFuzzer with AddressSanitizer on every input format robust reads (IDX plain and gzip'd, PNG, JPEG, CIFAR,
+## safetensors, ONNX, suite and gate YAML, --eps, --require): FUZZ_SECONDS each (default 60) or 1,000,000 inputs,
+## whichever comes first; FUZZ_TARGETS="png jpeg" picks some. Findings land in .fuzz/findings/TARGET and fail the
+## run. lld links it (gold fails on ASan's symbols). Not part of `make test`, which replays saved findings.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: setup
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product robust-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 ## eval: the main job. PGD-10 (L-inf, 7 epsilons) on the shipped cnn over the whole Fashion-MNIST
 ## test set; prints the curve and the path of the HTML report.

@@ -50,7 +50,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .target(name: "_TestSupport", dependencies: ["TensorCore", "NN"]),
+        .target(name: "_TestSupport", dependencies: ["TensorCore", "NN", "Kernels", "Models"]),
+        // libFuzzer harnesses (`make fuzz`); the table is a library so the tests replay saved findings.
+        .target(name: "_FuzzTargets", dependencies: ["Datasets", "Models", "Harness", "Metrics"]),
+        .executableTarget(name: "robust-fuzz", dependencies: ["_FuzzTargets"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Kernels", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
     ]
 )

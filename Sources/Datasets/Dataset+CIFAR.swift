@@ -34,7 +34,7 @@ extension Dataset {
     }
 
     /// Appends the records of one CIFAR-10 batch file, checking its length and labels.
-    static func parseCIFARRecords(_ bytes: [UInt8], path: String, pixels: inout [UInt8], labels: inout [Int]) throws {
+    public static func parseCIFARRecords(_ bytes: [UInt8], path: String, pixels: inout [UInt8], labels: inout [Int]) throws {
         let fix = "Use the CIFAR-10 *binary* version (records of 1 label byte + 3072 pixel bytes); re-download it if damaged"
         guard !bytes.isEmpty, bytes.count % cifarRecordSize == 0 else {
             throw DatasetError.corrupt(path: path,

@@ -83,9 +83,9 @@ extension Dataset {
 }
 
 /// The contents of one IDX file of unsigned bytes: its dimensions and its data.
-struct IDXArray {
-    var dims: [Int]
-    var data: [UInt8]
+public struct IDXArray {
+    public var dims: [Int]
+    public var data: [UInt8]
 }
 
 /// Reads an IDX file of unsigned bytes (type 0x08), gzip'd or plain, checking everything the header claims.
@@ -96,8 +96,12 @@ func readIDX(path: String, expectedDims: Int) throws -> IDXArray {
     guard let raw = try FileBytes.read(path) else {
         throw DatasetError.missing(dataset: "idx", path: path, hint: "Pass --data DIR with the IDX files")
     }
-    return try parseIDX(FileBytes.isGzip(raw) ? try gunzip(raw, path: path) : raw,
-                        path: path, expectedDims: expectedDims)
+    return try decodeIDX(raw, path: path, expectedDims: expectedDims)
+}
+
+/// Decodes the bytes of an IDX file, gzip'd or plain; `path` only names it in errors.
+public func decodeIDX(_ raw: [UInt8], path: String, expectedDims: Int) throws -> IDXArray {
+    try parseIDX(FileBytes.isGzip(raw) ? try gunzip(raw, path: path) : raw, path: path, expectedDims: expectedDims)
 }
 
 /// Parses decompressed IDX bytes; separate from `readIDX` so the checks read in one place.

@@ -23,8 +23,9 @@ enum FileBytes {
 /// Decompresses a gzip stream (all members) with zlib, so `.gz` datasets load without a shell-out.
 ///
 /// `inflateInit2` with `16 + MAX_WBITS` makes zlib read and check the gzip header and CRC.
-/// `path` only names the file in errors.
-func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
+/// `path` only names the file in errors. Output beyond `limit` bytes is refused, so a small forged
+/// file (a "zip bomb": gzip reaches ratios of 1000:1) cannot demand gigabytes.
+func gunzip(_ input: [UInt8], path: String, limit: Int = maxDecompressedBytes) throws -> [UInt8] {
     func fail(_ reason: String) -> DatasetError {
         .corrupt(path: path, reason: "gzip data is damaged (\(reason))",
                  fix: "Re-download the file or decompress it with gunzip to check it")
@@ -48,6 +49,10 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
                 return inflate(&stream, Z_NO_FLUSH)
             }
             output.append(contentsOf: chunk[0..<(chunkSize - Int(stream.avail_out))])
+            guard output.count <= limit else {
+                throw DatasetError.corrupt(path: path, reason: "decompresses to more than \(limit >> 20) MiB",
+                                           fix: "robust reads IDX files of at most \(limit >> 20) MiB; check that this is the right file")
+            }
             switch status {
             case Z_OK:
                 if stream.avail_in == 0 && stream.avail_out != 0 { throw fail("truncated stream") }
@@ -65,3 +70,6 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
     }
     return output
 }
+
+/// The most a gzip'd dataset file may decompress to (EMNIST's largest image file is 550 MB).
+let maxDecompressedBytes = 1 << 30

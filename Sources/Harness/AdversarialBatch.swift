@@ -95,17 +95,17 @@ func softmaxRows(_ logits: Tensor) -> [Double] {
 /// TRADES' outer loss on a batch: CE(f(x), y) + beta * KL(f(x) || f(x')), mean over the batch.
 /// Runs the adversarial forward/backward first and the clean one last (each layer caches only
 /// its last forward), accumulating parameter gradients of both. Returns (loss, clean logits).
-func tradesStep(network: any Layer, clean x: Tensor, adversarial xAdv: Tensor, labels: [Int], beta: Float) -> (Float, Tensor) {
+func tradesStep(network: any Layer, context: ExecutionContext, clean x: Tensor, adversarial xAdv: Tensor, labels: [Int], beta: Float) -> (Float, Tensor) {
     let n = x.dim(0)
     // Clean probabilities, without gradients, to weight the adversarial term. This forward only
     // looks: its BatchNorm running statistics are put back, so a step moves them twice (adversarial
     // and clean pass), as in the TRADES reference implementation, not three times.
     let buffers = network.namedBuffers().map { ($0.parameter, $0.parameter.value) }
-    let zClean0 = network.forward(x)
+    let zClean0 = network.forward(x, context: context)
     for (buffer, value) in buffers { buffer.value = value }
     let p = softmaxRows(zClean0)
     let k = zClean0.dim(1)
-    let zAdv = network.forward(xAdv)
+    let zAdv = network.forward(xAdv, context: context)
     let q = softmaxRows(zAdv)
     var kl = [Double](repeating: 0, count: n)
     var dAdv = Tensor(shape: [n, k])
@@ -117,8 +117,8 @@ func tradesStep(network: any Layer, clean x: Tensor, adversarial xAdv: Tensor, l
             dAdv.storage[i * k + j] = Float(Double(beta) * (q[i * k + j] - p[i * k + j]) / Double(n))
         }
     }
-    _ = network.backward(dAdv, accumulateParameterGradients: true)
-    let zClean = network.forward(x)
+    _ = network.backward(dAdv, accumulateParameterGradients: true, context: context)
+    let zClean = network.forward(x, context: context)
     var (ce, dClean) = crossEntropy(logits: zClean, labels: labels)
     for i in 0..<n {
         // d KL / d zClean_j = p_j (log p_j - log q_j) - p_j KL
@@ -127,7 +127,7 @@ func tradesStep(network: any Layer, clean x: Tensor, adversarial xAdv: Tensor, l
             dClean.storage[i * k + j] += Float(Double(beta) * (pij * (log(pij) - log(qij)) - pij * kl[i]) / Double(n))
         }
     }
-    _ = network.backward(dClean, accumulateParameterGradients: true)
+    _ = network.backward(dClean, accumulateParameterGradients: true, context: context)
     let loss = Double(ce) + Double(beta) * kl.reduce(0, +) / Double(n)
     return (Float(loss), zClean)
 }

@@ -24,25 +24,22 @@ public struct AttackBenchResult: Codable, Sendable {
 }
 
 /// Measures `attack` (steps, eps 8/255... any: work does not depend on epsilon with pruning off).
-public func benchAttack(model name: String, attack: String, steps: Int, batchSize: Int, threads: Int, runs: Int,
+public func benchAttack(model name: String, attack: String, steps: Int, batchSize: Int, context: ExecutionContext, runs: Int,
                         modelsDirectory: String) throws -> AttackBenchResult {
-    let saved = Parallel.defaultThreads
-    Parallel.defaultThreads = threads
-    defer { Parallel.defaultThreads = saved }
     let model = try loadModel(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
     let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
     guard model.inputShape == InputShape.fashionMNIST, model.classes == 10 else {
         throw ToolError.usage("bench attack runs on Fashion-MNIST test images (1x28x28, 10 classes); model \(name) takes \(model.inputShape) with \(model.classes) classes")
     }
     let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
-    let classifier = model.makeClassifier()
+    let classifier = model.makeClassifier(context: context)
     let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
-    let context = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
+    let attackContext = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
     let times = measure(runs: runs) {
-        _ = instance.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil, context: context)
+        _ = instance.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil, context: attackContext)
     }
     let speeds = times.map { Double(batchSize) / $0 }.sorted()
-    return AttackBenchResult(model: name, attack: attack, steps: steps, batch_size: batchSize, threads: threads, runs: runs,
+    return AttackBenchResult(model: name, attack: attack, steps: steps, batch_size: batchSize, threads: context.threads, runs: runs,
                              images_per_second_median: speeds[speeds.count / 2], images_per_second_min: speeds.first!,
                              images_per_second_max: speeds.last!, peak_rss_mib: peakResidentMiB())
 }

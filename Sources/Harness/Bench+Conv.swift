@@ -40,23 +40,20 @@ public struct ConvShape: Sendable, CustomStringConvertible {
     public var description: String { "\(batch),\(inChannels),\(height),\(width),\(outChannels),\(kernel),\(stride),\(padding)" }
 }
 
-/// Measures a Conv2d layer with random weights and inputs on `threads` threads.
-public func benchConv(_ s: ConvShape, threads: Int, runs: Int) -> ConvBenchResult {
-    let saved = Parallel.defaultThreads
-    Parallel.defaultThreads = threads
-    defer { Parallel.defaultThreads = saved }
+/// Measures a Conv2d layer with random weights and inputs on `context`.
+public func benchConv(_ s: ConvShape, context: ExecutionContext, runs: Int) -> ConvBenchResult {
     let conv = Conv2d(s.inChannels, s.outChannels, kernelSize: s.kernel, stride: s.stride, padding: s.padding, seed: 1)
     var rng = SplitMix64(seed: 2)
     let x = Tensor(shape: [s.batch, s.inChannels, s.height, s.width],
                    storage: (0..<(s.batch * s.inChannels * s.height * s.width)).map { _ in rng.nextFloat() })
-    let y = conv.forward(x)
+    let y = conv.forward(x, context: context)
     let dY = Tensor(shape: y.shape, storage: (0..<y.count).map { _ in rng.nextFloat() - 0.5 })
-    let fwd = Summary(measure(runs: runs) { _ = conv.forward(x) })
-    let bwdInput = Summary(measure(runs: runs) { _ = conv.backward(dY, accumulateParameterGradients: false) })
-    let bwdBoth = Summary(measure(runs: runs) { _ = conv.backward(dY, accumulateParameterGradients: true) })
+    let fwd = Summary(measure(runs: runs) { _ = conv.forward(x, context: context) })
+    let bwdInput = Summary(measure(runs: runs) { _ = conv.backward(dY, accumulateParameterGradients: false, context: context) })
+    let bwdBoth = Summary(measure(runs: runs) { _ = conv.backward(dY, accumulateParameterGradients: true, context: context) })
     let weightOnly = max(1e-9, bwdBoth.median - bwdInput.median)
     let gf = { (seconds: Double) in s.flops / seconds / 1e9 }
-    return ConvBenchResult(shape: s.description, threads: threads, kernel: GEMMContext.default.kernel.name, runs: runs,
+    return ConvBenchResult(shape: s.description, threads: context.threads, kernel: context.gemm.kernel.name, runs: runs,
                            forward_gflops_median: gf(fwd.median), backward_input_gflops_median: gf(bwdInput.median),
                            backward_weight_gflops_median: gf(weightOnly),
                            forward_gflops_max: gf(fwd.min), backward_input_gflops_max: gf(bwdInput.min),

@@ -1,5 +1,4 @@
 import Kernels
-import KernelsAVX512
 import TensorCore
 
 /// One GEMM benchmark result (`robust bench gemm --json` prints one per shape).
@@ -47,7 +46,7 @@ public struct GEMMShape: Sendable, CustomStringConvertible {
 }
 
 /// Measures `sgemm` on one shape: random operands, `runs` timed calls after a warm-up.
-public func benchGEMM(_ shape: GEMMShape, threads: Int, runs: Int, context: GEMMContext = .default) -> GEMMBenchResult {
+public func benchGEMM(_ shape: GEMMShape, context: ExecutionContext, runs: Int) -> GEMMBenchResult {
     let (m, k, n) = (shape.m, shape.k, shape.n)
     var rng = SplitMix64(seed: 42)
     let a = AlignedBuffer(count: m * k), b = AlignedBuffer(count: k * n), c = AlignedBuffer(count: m * n)
@@ -57,28 +56,28 @@ public func benchGEMM(_ shape: GEMMShape, threads: Int, runs: Int, context: GEMM
     let ldb = shape.transB == .n ? n : k
     let times = measure(runs: runs, warmup: 2) {
         sgemm(shape.transA, shape.transB, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
-              c: c.pointer, ldc: n, threads: threads, context: context)
+              c: c.pointer, ldc: n, on: context)
     }
     let flops = 2.0 * Double(m) * Double(n) * Double(k)
     let s = Summary(times.map { flops / $0 / 1e9 })
-    return GEMMBenchResult(shape: shape.description, threads: threads, kernel: context.kernel.name, runs: runs,
+    return GEMMBenchResult(shape: shape.description, threads: context.threads, kernel: context.gemm.kernel.name, runs: runs,
                            gflops_median: s.median, gflops_min: s.min, gflops_max: s.max)
 }
 
 /// Measured FP32 peak of one core (GFLOP/s): a register-only FMA loop, median of `runs`.
 /// Nil when the CPU has no AVX-512 (the probe is written for that kernel's registers).
-public func benchPeakGFLOPS(runs: Int) -> Summary? {
-    guard MicroKernel.best.name == MicroKernel.avx512.name else { return nil }
+public func benchPeakGFLOPS(_ kernel: MicroKernel, runs: Int) -> Summary? {
+    guard let probe = kernel.fmaPeakProbe else { return nil }
     let iterations = 20_000_000
     var sink: Float = 0
-    let times = measure(runs: runs) { sink += fmaPeakProbeAVX512(iterations, 1) }
+    let times = measure(runs: runs) { sink += probe(iterations) }
     if sink == 42 { print("") } // keep the result alive
     return Summary(times.map { Double(iterations) * 16 * 32 / $0 / 1e9 })
 }
 
 /// The micro-kernel's own throughput (GFLOP/s, one core) with both panels resident in L1:
 /// the ceiling for the blocked GEMM, so the gap to it is what blocking and packing cost.
-public func benchMicroKernelGFLOPS(_ kernel: MicroKernel = .best, kc: Int = 256, runs: Int) -> Summary {
+public func benchMicroKernelGFLOPS(_ kernel: MicroKernel, kc: Int = 256, runs: Int) -> Summary {
     let a = AlignedBuffer(count: kc * kernel.mr), b = AlignedBuffer(count: kc * kernel.nr)
     let c = AlignedBuffer(count: kernel.mr * kernel.nr)
     a.pointer.update(repeating: 1e-3, count: a.count)

@@ -15,10 +15,7 @@ public struct ModelBenchResult: Codable, Sendable {
 }
 
 /// Measures `architecture` with random inputs in [0, 1] (throughput does not depend on values).
-public func benchModel(_ architecture: String, batchSize: Int, threads: Int, runs: Int) throws -> ModelBenchResult {
-    let saved = Parallel.defaultThreads
-    Parallel.defaultThreads = threads
-    defer { Parallel.defaultThreads = saved }
+public func benchModel(_ architecture: String, batchSize: Int, context: ExecutionContext, runs: Int) throws -> ModelBenchResult {
     let model = try Model(architecture: architecture, dataset: "fashion-mnist", inputShape: .fashionMNIST,
                           classNames: (0..<10).map(String.init), seed: 1)
     var rng = SplitMix64(seed: 3)
@@ -26,19 +23,19 @@ public func benchModel(_ architecture: String, batchSize: Int, threads: Int, run
     let labels = (0..<batchSize).map { _ in rng.nextInt(10) }
     let network = model.network
     network.isTraining = false
-    let infer = Summary(measure(runs: runs) { _ = network.forward(x) })
+    let infer = Summary(measure(runs: runs) { _ = network.forward(x, context: context) })
     let optimizer = SGD(momentum: 0.9, nesterov: true, weightDecay: 5e-4)
     let parameters = network.namedParameters()
     network.isTraining = true
     let step = Summary(measure(runs: runs) {
-        let logits = network.forward(x)
+        let logits = network.forward(x, context: context)
         let (_, dLogits) = crossEntropy(logits: logits, labels: labels)
-        _ = network.backward(dLogits, accumulateParameterGradients: true)
+        _ = network.backward(dLogits, accumulateParameterGradients: true, context: context)
         optimizer.step(parameters, learningRate: 0.01)
         network.zeroGrad()
     })
     network.isTraining = false
-    return ModelBenchResult(model: architecture, batch_size: batchSize, threads: threads, runs: runs,
+    return ModelBenchResult(model: architecture, batch_size: batchSize, threads: context.threads, runs: runs,
                             inference_images_per_second: Double(batchSize) / infer.median,
                             train_images_per_second: Double(batchSize) / step.median)
 }

@@ -55,7 +55,6 @@ public struct EvalRequest: Sendable {
     public var indicesFile: String?
     public var attacks: [AttackSpec]
     public var batchSize: Int
-    public var threads: Int
     public var seed: UInt64
     /// Reuse a sample's adversarial example at larger epsilons once it is fooled (the example
     /// stays inside every larger ball) instead of attacking it again; `--independent` turns it off.
@@ -68,7 +67,7 @@ public struct EvalRequest: Sendable {
     public var examplesPerAttack: Int
 
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
-                samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128, threads: Int,
+                samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128,
                 seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4,
                 conventions: InputConventions = InputConventions(), shard: ShardRequest? = nil, runFolder: String? = nil,
                 resume: Bool = false) {
@@ -84,7 +83,6 @@ public struct EvalRequest: Sendable {
         self.indicesFile = indicesFile
         self.attacks = attacks
         self.batchSize = batchSize
-        self.threads = threads
         self.seed = seed
         self.reuse = reuse
         self.prune = prune

@@ -9,11 +9,8 @@ import Reports
 /// `robust eval` as a function: loads the model and data, checks they fit, runs every attack,
 /// the validity checks and the worst case, and returns the run's `RunResults`.
 /// Errors are `ToolError`s: usage (exit 2) for bad names and options, bad input (exit 3) for files and shapes.
-public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws -> RunResults {
+public func runEvaluation(_ request: EvalRequest, context: ExecutionContext, progress: Bool = true) throws -> RunResults {
     let started = Date()
-    let savedThreads = Parallel.defaultThreads
-    Parallel.defaultThreads = request.threads
-    defer { Parallel.defaultThreads = savedThreads }
 
     let attacks = try request.attacks.map { spec -> any Attack in
         do { return try AttackRegistry.make(spec.attack, options: spec.options) } catch let error as AttackError {
@@ -40,15 +37,16 @@ public func runEvaluation(_ request: EvalRequest, progress: Bool = true) throws 
         }
     }
 
-    let classifier = model.makeClassifier()
+    let classifier = model.makeClassifier(context: context)
     return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
-                        attacks: attacks, shard: shard, progress: progress, started: started)
+                        attacks: attacks, threads: context.threads, shard: shard, progress: progress, started: started)
 }
 
 /// The evaluation proper, for any `Classifier` (a zoo model, or a wrapped one in tests): clean
-/// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`.
+/// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`;
+/// `threads` is the classifier context's, recorded in the results.
 public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int], request: EvalRequest, model modelInfo: ModelInfo,
-                     attacks: [any Attack], shard: ShardInfo? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
+                     attacks: [any Attack], threads: Int, shard: ShardInfo? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
     // The extra checks are two more attack runs of one ε each (large ε, convergence): counted, so the
     // progress line ends at 100 % and its ETA covers them.
     let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count } + (request.extraChecks ? 2 : 0)
@@ -96,7 +94,7 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
                                   width: dataset.width, indices: indices)
     return RunResults(toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: started),
                       seconds: Date().timeIntervalSince(started), model: modelInfo, dataset: datasetInfo, seed: request.seed,
-                      threads: request.threads, batchSize: request.batchSize, clean: cleanResult, attacks: runs, curve: curve,
+                      threads: threads, batchSize: request.batchSize, clean: cleanResult, attacks: runs, curve: curve,
                       samples: samples, examples: examples, checks: checks, observations: observed, shard: shard)
 }
 

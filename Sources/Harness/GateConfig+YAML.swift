@@ -34,7 +34,7 @@ extension GateConfig {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw bad("not valid YAML (\(error))")
+            throw bad("not valid YAML (\(firstLine(of: error)))")
         }
         guard let root else { return GateConfig() }   // an empty file asks for nothing
         guard let mapping = root.mapping else {

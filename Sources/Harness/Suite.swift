@@ -28,6 +28,11 @@ public struct Suite: Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ToolError.badInput("cannot read suite \(path): no such file; suites live in attacks/ (e.g. attacks/quick.yaml)")
         }
+        return try parse(yaml: text, source: path)
+    }
+
+    /// Parses a suite's text; `source` names it in errors and gives the suite its default name.
+    public static func parse(yaml text: String, source path: String) throws -> Suite {
         let raw: SuiteFile
         do {
             raw = try YAMLDecoder().decode(SuiteFile.self, from: text)
@@ -49,7 +54,7 @@ public struct Suite: Sendable {
             return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
         }
         if case DecodingError.dataCorrupted(let context) = error { return context.debugDescription }
-        return "\(error)"
+        return firstLine(of: error)
     }
 }
 

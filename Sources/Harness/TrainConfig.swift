@@ -35,9 +35,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var clipValue: Float?
     /// Run seed: epoch `e` shuffles with `SplitMix64(seed: SplitMix64.derive(seed, e))`.
     public var seed: UInt64
-    /// Threads for the layers' kernels (`Parallel.defaultThreads` during the run). Results do not
-    /// depend on it; it is recorded so a timing is reproducible too.
-    public var threads: Int
     /// Adversarial training, or nil for standard training.
     public var adversarial: AdversarialTraining?
     /// Noise, crops, flips and label smoothing (all off by default).
@@ -46,10 +43,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// A config with the given recipe; defaults are plain SGD, no decay, no clipping, seed 0, all cores.
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerChoice = .sgd(momentum: 0, nesterov: false),
                 weightDecay: Float = 0, noDecayOnBiasAndNorm: Bool = false, schedule: LearningRateSchedule,
-                clipNorm: Float? = nil, clipValue: Float? = nil, seed: UInt64 = 0, threads: Int = Parallel.defaultThreads,
+                clipNorm: Float? = nil, clipValue: Float? = nil, seed: UInt64 = 0,
                 adversarial: AdversarialTraining? = nil, augmentation: Augmentation = Augmentation()) {
-        precondition(epochs > 0 && batchSize > 0 && threads > 0,
-                     "TrainConfig: epochs \(epochs), batch size \(batchSize) and threads \(threads) must be positive")
+        precondition(epochs > 0 && batchSize > 0, "TrainConfig: epochs \(epochs) and batch size \(batchSize) must be positive")
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -59,7 +55,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.seed = seed
-        self.threads = threads
         self.adversarial = adversarial
         self.augmentation = augmentation
     }

@@ -22,7 +22,7 @@ public struct TrainRequest: Sendable {
 
 /// Trains a fresh zoo model, measures it on the whole test split, and writes the checkpoint
 /// with a model card that records the recipe, the seed and the clean test accuracy.
-public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)? = nil) throws -> (ModelCard, TrainReport) {
+public func trainModel(_ request: TrainRequest, context: ExecutionContext, progress: ((TrainEvent) -> Void)? = nil) throws -> (ModelCard, TrainReport) {
     let trainSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .train)
     let testSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
     let trainIndices = try DatasetCatalog.select(trainSet, samples: request.samples, indicesFile: nil)
@@ -36,7 +36,8 @@ public func trainModel(_ request: TrainRequest, progress: ((TrainEvent) -> Void)
         throw ToolError.usage("\(error)")
     }
     let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
-                       evalIndices: testIndices, config: request.config, replicate: model.replicaNetwork, progress: progress)
+                       evalIndices: testIndices, config: request.config, context: context, replicate: model.replicaNetwork,
+                       progress: progress)
     let accuracy = report.epochs.last?.evalAccuracy
     // The config as JSON is the exact recipe (what `robust train` needs to reproduce the run);
     // the few fields a reader looks for first are repeated at the top level.

@@ -21,14 +21,11 @@ import NN
 /// adversary and the robust-accuracy probe run micro-batches in parallel (see `NetworkClassifier`);
 /// copies are synchronised before each use, so results are the same with or without it.
 public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalSet: Dataset?, evalIndices: [Int],
-                  config: TrainConfig, replicate: (() -> any Layer)? = nil,
+                  config: TrainConfig, context: ExecutionContext, replicate: (() -> any Layer)? = nil,
                   progress: ((TrainEvent) -> Void)? = nil) -> TrainReport {
     precondition(!trainIndices.isEmpty, "train: no training samples")
     precondition((evalSet == nil) == evalIndices.isEmpty,
                  "train: give both an evaluation set and its indices, or neither (\(evalIndices.count) indices given)")
-    let savedThreads = Parallel.defaultThreads
-    Parallel.defaultThreads = config.threads
-    defer { Parallel.defaultThreads = savedThreads }
 
     let runClock = Stopwatch()
     let parameters = network.namedParameters()
@@ -37,7 +34,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     var epochs: [EpochReport] = []
     network.zeroGrad()
     let adversary = config.adversarial.map {
-        AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, replicate: replicate))
+        AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, context: context, replicate: replicate))
     }
 
     for epoch in 0..<config.epochs {
@@ -64,18 +61,18 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
                 let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
                 network.isTraining = true
                 if adversary.config.method == .trades {
-                    (loss, logits) = tradesStep(network: network, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
+                    (loss, logits) = tradesStep(network: network, context: context, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
                 } else if adversary.config.mix < 1 {
                     // Mixed batches: the adversarial term's gradients first, then the clean term's, both accumulated.
                     let m = adversary.config.mix
-                    let (advLoss, _) = lossAndBackward(network, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
-                    let (cleanLoss, cleanLogits) = lossAndBackward(network, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
+                    let (advLoss, _) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
+                    let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
                     (loss, logits) = (m * advLoss + (1 - m) * cleanLoss, cleanLogits)
                 } else {
-                    (loss, logits) = lossAndBackward(network, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                    (loss, logits) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
                 }
             } else {
-                (loss, logits) = lossAndBackward(network, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                (loss, logits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
             }
             if let clipValue = config.clipValue { clipGradValue(parameters, clipValue: clipValue) }
             if let clipNorm = config.clipNorm { clipGradNorm(parameters, maxNorm: clipNorm) }
@@ -94,7 +91,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         network.isTraining = false
 
         let evalClock = Stopwatch()
-        let held = evalSet.map { evaluate(network: network, dataset: $0, indices: evalIndices, batchSize: config.batchSize) }
+        let held = evalSet.map { evaluate(network: network, dataset: $0, indices: evalIndices, batchSize: config.batchSize, context: context) }
         // Adversarial training: PGD-10 robust accuracy on a held-out subset, to see robustness grow
         // and to catch catastrophic overfitting (robust accuracy collapsing while clean accuracy rises).
         var robust: Double?
@@ -117,11 +114,11 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
 
 /// Forward, loss (label-smoothed when asked) and backward with parameter gradients: one standard step's gradients.
 /// `weight` scales the gradients (for mixed clean and adversarial losses); the loss is returned unscaled.
-private func lossAndBackward(_ network: any Layer, _ x: Tensor, _ labels: [Int], smoothing: Float, weight: Float = 1) -> (Float, Tensor) {
-    let logits = network.forward(x)
+private func lossAndBackward(_ network: any Layer, context: ExecutionContext, _ x: Tensor, _ labels: [Int], smoothing: Float, weight: Float = 1) -> (Float, Tensor) {
+    let logits = network.forward(x, context: context)
     var (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
     if weight != 1 { for i in dLogits.storage.indices { dLogits.storage[i] *= weight } }
-    _ = network.backward(dLogits, accumulateParameterGradients: true)
+    _ = network.backward(dLogits, accumulateParameterGradients: true, context: context)
     return (loss, logits)
 }
 
@@ -152,12 +149,12 @@ public struct Evaluation: Codable, Equatable, Sendable {
 ///
 /// Sets `isTraining = false` and leaves it so: evaluation must never update BatchNorm statistics.
 /// Batch size changes only the speed, not the result, since every layer is per-sample in inference.
-public func evaluate(network: any Layer, dataset: Dataset, indices: [Int], batchSize: Int) -> Evaluation {
+public func evaluate(network: any Layer, dataset: Dataset, indices: [Int], batchSize: Int, context: ExecutionContext) -> Evaluation {
     precondition(!indices.isEmpty, "evaluate: no samples to evaluate")
     network.isTraining = false
     var lossSum = 0.0, correct = 0
     for batch in dataset.batches(indices: indices, batchSize: batchSize) {
-        let logits = network.forward(batch.x)
+        let logits = network.forward(batch.x, context: context)
         lossSum += Double(crossEntropy(logits: logits, labels: batch.labels).loss) * Double(batch.labels.count)
         correct += countCorrect(logits: logits, labels: batch.labels)
     }
@@ -166,8 +163,8 @@ public func evaluate(network: any Layer, dataset: Dataset, indices: [Int], batch
 }
 
 /// Clean accuracy of `network` on `indices` of `dataset`, in inference mode: `evaluate(...).accuracy`.
-public func evaluateAccuracy(network: any Layer, dataset: Dataset, indices: [Int], batchSize: Int) -> Double {
-    evaluate(network: network, dataset: dataset, indices: indices, batchSize: batchSize).accuracy
+public func evaluateAccuracy(network: any Layer, dataset: Dataset, indices: [Int], batchSize: Int, context: ExecutionContext) -> Double {
+    evaluate(network: network, dataset: dataset, indices: indices, batchSize: batchSize, context: context).accuracy
 }
 
 /// How many rows of `logits` `[N, K]` have their arg-max (first maximum on ties, as `torch.argmax`) at the label.

@@ -9,8 +9,8 @@
 /// element sums the same products in the same k order and passes. Single-threaded (one image).
 func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, image: UnsafePointer<Float>,
                       geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
-                      c: UnsafeMutablePointer<Float>, ldc: Int, context: GEMMContext) {
-    let mr = context.kernel.mr, nr = context.kernel.nr, m = packedA.m, k = packedA.k
+                      c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
+    let mr = context.gemm.kernel.mr, nr = context.gemm.kernel.nr, m = packedA.m, k = packedA.k
     let kh = g.kernelHeight, kw = g.kernelWidth
     let wp = g.width + 2 * g.padding, plane = (g.height + 2 * g.padding) * wp
     let oh = g.outHeight, ow = g.outWidth
@@ -18,7 +18,7 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
     // The last panel reads up to `ldw` floats past the deepest row offset: zeroed slack.
     let deepest = (g.channels - 1) * plane + (kh - 1) * wp + (kw - 1)
     let paddedCount = max(g.channels * plane, deepest + ldw)
-    WorkspacePool.shared.with(paddedCount) { padded in
+    context.workspaces.with(paddedCount) { padded in
     withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
         padImage(image, g, into: padded)
         (padded + g.channels * plane).update(repeating: 0, count: paddedCount - g.channels * plane)
@@ -33,7 +33,7 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
                 }
             }
         }
-        let kcEven = KPartition(k: k, kc: context.kc).kc
+        let kcEven = KPartition(k: k, kc: context.gemm.kc).kc
         // Tile by tile: the k passes accumulate in an 8x32 buffer in L1, whose kept columns then go
         // straight to the output (no image-sized buffer in L2, no second pass over it). A micro-panel
         // outer, so it stays in L1 with the padded image while the tiles sweep across the image.

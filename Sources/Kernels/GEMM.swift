@@ -40,9 +40,6 @@ public struct GEMMContext: Sendable {
         default: return GEMMContext(kernel: kernel, mc: 64, kc: 256, nc: 2048)
         }
     }
-
-    /// The best kernel for this CPU with its tuned blocking.
-    public static let `default` = GEMMContext.tuned(for: .best)
 }
 
 /// Single-precision GEMM on row-major matrices: `C := alpha * op(A) * op(B) + beta * C`.
@@ -61,13 +58,12 @@ public func sgemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    threads: Int = Parallel.defaultThreads,
-    context: GEMMContext = .default
+    on context: ExecutionContext, threads: Int? = nil
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA == .n ? k : m), "sgemm: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(transA))")
     gemmDriver(.raw(transA, a, lda), .raw(transB, b, ldb), m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc,
-               threads: threads, context: context)
+               threads: threads ?? context.threads, context: context)
 }
 
 /// SGEMM with an A packed beforehand (`PackedA`): `C := alpha * op(A) * op(B) + beta * C`.
@@ -81,12 +77,11 @@ public func sgemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    threads: Int = Parallel.defaultThreads,
-    context: GEMMContext = .default
+    on context: ExecutionContext, threads: Int? = nil
 ) {
-    packedA.expectPacked(for: context)
+    packedA.expectPacked(for: context.gemm)
     gemmDriver(.packed(packedA), .raw(transB, b, ldb), m: packedA.m, n: n, k: packedA.k, alpha: alpha, beta: beta,
-               c: c, ldc: ldc, threads: threads, context: context)
+               c: c, ldc: ldc, threads: threads ?? context.threads, context: context)
 }
 
 /// SGEMM whose B is the im2col matrix of one image, packed straight from the image:
@@ -103,13 +98,12 @@ public func sgemm(
     beta: Float = 0,
     rowBias: UnsafePointer<Float>? = nil,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    threads: Int = Parallel.defaultThreads,
-    context: GEMMContext = .default
+    on context: ExecutionContext, threads: Int? = nil
 ) {
-    packedA.expectPacked(for: context)
+    packedA.expectPacked(for: context.gemm)
     precondition(packedA.k == geometry.colRows, "sgemm: A has depth \(packedA.k), im2col has \(geometry.colRows) rows")
-    let g = geometry, p = g.padding
-    if let runIndirect = context.kernel.runIndirect, p > 0, g.stride == 1, beta == 0, threads == 1 {
+    let g = geometry, p = g.padding, threads = threads ?? context.threads
+    if let runIndirect = context.gemm.kernel.runIndirect, p > 0, g.stride == 1, beta == 0, threads == 1 {
         convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
                          c: c, ldc: ldc, context: context)
         return
@@ -119,7 +113,7 @@ public func sgemm(
                    beta: beta, c: c, ldc: ldc, threads: threads, context: context)
     } else {
         // Pad once per image, so packing never tests a window against the border.
-        WorkspacePool.shared.with(g.channels * (g.height + 2 * p) * (g.width + 2 * p)) { padded in
+        context.workspaces.with(g.channels * (g.height + 2 * p) * (g.width + 2 * p)) { padded in
             padImage(image, g, into: padded)
             gemmDriver(.packed(packedA), .im2colPadded(UnsafePointer(padded), g), m: packedA.m, n: g.colColumns,
                        k: packedA.k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: threads, context: context)
@@ -196,7 +190,7 @@ struct KPartition {
 func gemmDriver(
     _ operandA: OperandA, _ operandB: OperandB, m: Int, n: Int, k: Int, alpha: Float,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-    threads: Int, context: GEMMContext
+    threads: Int, context: ExecutionContext
 ) {
     if case .raw(let transB, _, let ldb) = operandB {
         precondition(ldb >= max(1, transB == .n ? n : k), "sgemm: ldb=\(ldb) too small for op(B) \(k)x\(n) (trans \(transB))")
@@ -207,7 +201,7 @@ func gemmDriver(
         scaleC(m: m, n: n, beta: beta, c: c, ldc: ldc)
         return
     }
-    let ctx = context
+    let ctx = context.gemm
     let mr = ctx.kernel.mr, nr = ctx.kernel.nr
     let workers = m * n * k < ctx.parallelThreshold || Parallel.isInsideWorker ? 1 : max(1, threads)
     let split = WorkerSplit(workers: workers, m: m, n: n, mr: mr, nr: nr)
@@ -216,14 +210,14 @@ func gemmDriver(
     // One dispatch per call: each worker owns a block of C's rows or columns (whole micro-panels,
     // sized to the worker's speed), packs the operands it needs itself and loops over k alone. No
     // barrier, no shared mutable state, and an element of C sees the same kc passes whatever the split.
-    Parallel.forEachShare(split.panels, threads: workers) { panels in
+    context.forEachShare(split.panels, threads: workers) { panels in
         let rowStart = split.byRows ? panels.lowerBound * mr : 0
         let rowEnd = split.byRows ? min(m, panels.upperBound * mr) : m
         let colStart = split.byRows ? 0 : panels.lowerBound * nr
         let colEnd = split.byRows ? n : min(n, panels.upperBound * nr)
         if rowStart >= rowEnd || colStart >= colEnd { return }
-        WorkspacePool.shared.with(kcEven * ctx.nc) { packedB in
-        WorkspacePool.shared.with(ctx.mc * kcEven) { scratchA in
+        context.workspaces.with(kcEven * ctx.nc) { packedB in
+        context.workspaces.with(ctx.mc * kcEven) { scratchA in
             var jc = colStart
             while jc < colEnd {
                 let nc = min(ctx.nc, colEnd - jc)
@@ -295,7 +289,12 @@ public final class PackedA: @unchecked Sendable {
     private let panels: Int
     private let buffer: AlignedBuffer
 
-    public init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, context: GEMMContext = .default) {
+    /// Packs op(A) for `context`'s kernel and k passes.
+    public convenience init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, for context: ExecutionContext) {
+        self.init(trans, a: a, lda: lda, m: m, k: k, gemm: context.gemm)
+    }
+
+    public init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, gemm context: GEMMContext) {
         precondition(m >= 0 && k >= 0, "PackedA: negative size m=\(m) k=\(k)")
         precondition(lda >= max(1, trans == .n ? k : m), "PackedA: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(trans))")
         (self.m, self.k, mr, kernelName) = (m, k, context.kernel.mr, context.kernel.name)
@@ -311,10 +310,14 @@ public final class PackedA: @unchecked Sendable {
         }
     }
 
+    /// True when this pack was made for `context`'s kernel and k passes (a cache checks it before reuse).
+    public func fits(_ context: GEMMContext) -> Bool {
+        kernelName == context.kernel.name && kcEven == KPartition(k: k, kc: context.kc).kc
+    }
+
     /// Stops with a message when this pack does not fit `context`'s kernel and k passes.
     func expectPacked(for context: GEMMContext) {
-        precondition(kernelName == context.kernel.name && kcEven == KPartition(k: k, kc: context.kc).kc,
-                     "sgemm: A was packed for kernel \(kernelName), not for \(context.kernel.name) with kc \(context.kc)")
+        precondition(fits(context), "sgemm: A was packed for kernel \(kernelName), not for \(context.kernel.name) with kc \(context.kc)")
     }
 
     @inline(__always)

@@ -1,4 +1,5 @@
 import Foundation
+import KernelsAVX512
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,19 +7,17 @@ import Darwin
 #endif
 
 extension MicroKernel {
-    /// The fastest micro-kernel this CPU can run, chosen once at start-up.
+    /// The fastest micro-kernel this CPU can run. An `ExecutionContext` asks once, when it is made.
     ///
-    /// `ROBUST_KERNEL=avx512|avx2|portable` overrides the choice (for tests and benchmarks);
-    /// asking for a kernel the CPU lacks falls back to the detected one rather than crashing.
-    public static let best: MicroKernel = {
-        let features = CPUFeatures.detect()
-        let supported = all.filter { features.supports($0) }
-        if let forced = getenv("ROBUST_KERNEL").map({ String(cString: $0) }),
-           let kernel = supported.first(where: { $0.name.hasPrefix(forced) }) {
+    /// `ROBUST_KERNEL=avx512|avx2|portable` in `environment` overrides the choice (for tests and
+    /// benchmarks); asking for a kernel the CPU lacks falls back to the detected one rather than crashing.
+    public static func detected(environment: [String: String] = ProcessInfo.processInfo.environment) -> MicroKernel {
+        let supported = self.supported
+        if let forced = environment["ROBUST_KERNEL"], let kernel = supported.first(where: { $0.name.hasPrefix(forced) }) {
             return kernel
         }
         return supported.first ?? .portable
-    }()
+    }
 
     /// Every kernel this CPU can run, best first (tests check each against the reference).
     public static var supported: [MicroKernel] {
@@ -66,5 +65,13 @@ struct CPUFeatures {
         #endif
         #endif
         return f
+    }
+}
+
+extension MicroKernel {
+    /// A register-only FMA loop in this kernel's instruction set (`iterations` x 16 FMAs on 32
+    /// lanes), for `robust bench peak`; nil for kernels without one (only AVX-512 has it).
+    public var fmaPeakProbe: ((Int) -> Float)? {
+        name == MicroKernel.avx512.name ? { fmaPeakProbeAVX512($0, 1) } : nil
     }
 }

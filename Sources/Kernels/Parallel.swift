@@ -5,30 +5,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Thread-count policy and a parallel-for (on Linux over `WorkerPool`, elsewhere over Dispatch).
+/// The parts of parallel-for that need no context: the nesting marker, the Dispatch fallback and
+/// the share arithmetic. `ExecutionContext.forEach` and `forEachShare` are the entry points.
 ///
 /// An item's result never depends on which worker runs it, and no caller splits a reduction
 /// across items in a thread-dependent way, so every result is bit-identical whatever the thread
 /// count. (The pool hands items out as workers claim them; the Dispatch fallback deals item `i`
-/// to worker `i % threads`.)
+/// to worker `i % workers`.)
 public enum Parallel {
-    /// Threads used when a call does not say. The CLI sets it from `--threads`; it starts at
-    /// the number of active cores.
-    nonisolated(unsafe) public static var defaultThreads: Int = ProcessInfoCores.active
-
-    /// Runs `body(i)` for every `i` in `0..<count` on at most `threads` workers.
-    /// With one worker, or one item, it runs inline with no dispatch at all.
-    /// Inside another `forEach`'s body it also runs inline: the outer loop already holds the cores
-    /// (a classifier running micro-batches in parallel calls layers that parallelise themselves).
-    public static func forEach(_ count: Int, threads: Int = defaultThreads, _ body: (Int) -> Void) {
-        let workers = max(1, min(threads, count))
-        if workers == 1 || isInsideWorker {
-            for i in 0..<count { body(i) }
-            return
-        }
-        #if os(Linux)
-        if WorkerPool.shared.run(count, participants: workers, body) { return }
-        #endif
+    /// `body(i)` for `i` in `0..<count` on `workers` Dispatch workers, item `i` on worker `i % workers`.
+    static func dispatchForEach(_ count: Int, workers: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 withWorkerMarker {
@@ -51,22 +37,6 @@ public enum Parallel {
 
     /// True on a thread that is running a `forEach` body dispatched to several workers.
     public static var isInsideWorker: Bool { pthread_getspecific(workerKey) != nil }
-
-    /// Runs `body` on contiguous ranges that cover `0..<units` exactly once, about one per worker,
-    /// sized on Linux by each worker's measured speed in earlier calls (see `WorkerPool.runShares`),
-    /// elsewhere equal. For work that must stay in large blocks: a GEMM worker packs the operands of
-    /// its own block of C. The ranges never change what `body` computes for a unit.
-    public static func forEachShare(_ units: Int, threads: Int = defaultThreads, _ body: (Range<Int>) -> Void) {
-        let workers = max(1, min(threads, units))
-        if workers == 1 || isInsideWorker {
-            if units > 0 { body(0..<units) }
-            return
-        }
-        #if os(Linux)
-        if WorkerPool.shared.runShares(units, participants: workers, body) { return }
-        #endif
-        forEach(workers, threads: workers) { w in body(share(units, parts: workers, index: w)) }
-    }
 
     /// The `index`-th of `parts` near-equal contiguous shares of `0..<total`.
     public static func share(_ total: Int, parts: Int, index: Int) -> Range<Int> {

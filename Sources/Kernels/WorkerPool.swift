@@ -14,10 +14,9 @@ import Synchronization
 ///
 /// One job at a time: a caller that finds the pool busy (another thread's job) gets false from
 /// `run` and uses Dispatch instead, as does a job wanting more threads than there are cores
-/// (spinning threads would then take turns with the working ones).
+/// (spinning threads would then take turns with the working ones). Each `ExecutionContext` owns
+/// one pool; its threads start on first use and end when the context is released.
 final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool()
-
     /// Bumped once per job; workers wait for it to change.
     private let generation = Atomic<Int>(0)
     /// The next item of the current job to claim.
@@ -41,11 +40,32 @@ final class WorkerPool: @unchecked Sendable {
     private let unitsDone = UnsafeMutablePointer<Int>.allocate(capacity: slots)
     private let busyNanos = UnsafeMutablePointer<UInt64>.allocate(capacity: slots)
     private var threads = 0
+    /// Set once, by `stop`: pool threads leave their loop when they see it.
+    private let stopping = Atomic<Bool>(false)
 
-    private init() {
+    init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         speed.initialize(repeating: 1, count: Self.slots)
+    }
+
+    /// Ends the pool threads after their current job (the owning context calls it when it goes).
+    /// Each thread holds the pool, so the pool itself is freed when the last one has left.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        pthread_mutex_lock(mutex)
+        generation.add(1, ordering: .releasing)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
+    }
+
+    deinit {
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        for pointer in [UnsafeMutableRawPointer(mutex), UnsafeMutableRawPointer(wake), UnsafeMutableRawPointer(speed),
+                        UnsafeMutableRawPointer(chunk), UnsafeMutableRawPointer(unitsDone), UnsafeMutableRawPointer(busyNanos)] {
+            pointer.deallocate()
+        }
     }
 
     /// Runs `body(i)` for `i` in `0..<count` on `participants` threads, the caller among them; each
@@ -143,7 +163,7 @@ final class WorkerPool: @unchecked Sendable {
         threads += 1
         // The generation before this job's bump: a thread that starts late must still take the job.
         let (index, start) = (threads, generation.load(ordering: .acquiring))
-        let context = Unmanaged.passRetained(Box { [unowned self] in self.work(index, after: start) }).toOpaque()
+        let context = Unmanaged.passRetained(Box { [self] in self.work(index, after: start) }).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
             let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
@@ -168,6 +188,7 @@ final class WorkerPool: @unchecked Sendable {
                     pthread_mutex_unlock(mutex)
                 }
                 seen = generation.load(ordering: .acquiring)
+                if stopping.load(ordering: .acquiring) { return }
                 take(index)
                 pending.subtract(1, ordering: .releasing)
             }

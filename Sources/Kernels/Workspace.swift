@@ -27,9 +27,10 @@ public final class AlignedBuffer: @unchecked Sendable {
 ///
 /// Why a pool and not a per-call allocation: a GEMM inside a per-image convolution runs
 /// thousands of times per batch, and a fresh 100 KiB-1 MiB allocation each time costs page
-/// faults that rival the arithmetic. Buffers are handed out to one user at a time.
+/// faults that rival the arithmetic. Buffers are handed out to one user at a time. Each
+/// `ExecutionContext` owns one.
 public final class WorkspacePool: @unchecked Sendable {
-    public static let shared = WorkspacePool()
+    public init() {}
     private var free: [AlignedBuffer] = []
     private let lock = NSLock()
 

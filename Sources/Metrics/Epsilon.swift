@@ -21,10 +21,15 @@ public enum Epsilon {
             guard let start = parse(pieces[0]), let stop = parse(pieces[1]), let step = parse(pieces[2]) else {
                 throw EpsilonError("epsilon range '\(text)' is not start:stop:step with numbers (e.g. 0:0.3:0.05)")
             }
-            guard step > 0, stop >= start else { throw EpsilonError("epsilon range '\(text)' needs a positive step and stop >= start") }
-            let count = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
-            guard count <= 1000 else { throw EpsilonError("epsilon range '\(text)' has \(count) points; use at most 1000") }
-            values = (0..<count).map { start + Double($0) * step }
+            guard step > 0, stop >= start, start.isFinite, stop.isFinite else {
+                throw EpsilonError("epsilon range '\(text)' needs finite numbers, a positive step and stop >= start")
+            }
+            // Counted in Double first: a tiny step (0:1:1e-20) would overflow Int.
+            let points = ((stop - start) / step + 1e-9).rounded(.down) + 1
+            guard points <= 1000 else {
+                throw EpsilonError("epsilon range '\(text)' has \(points < 1e15 ? String(Int(points)) : "\(points)") points; use at most 1000")
+            }
+            values = (0..<Int(points)).map { start + Double($0) * step }
         } else if pieces.count == 1 {
             values = try text.split(separator: ",").map { piece in
                 guard let value = parse(String(piece)) else {

@@ -75,9 +75,9 @@ public final class LoadedModel {
         self.replicate = replicate
     }
 
-    /// A classifier over a fresh copy of the network, micro-batched like every model.
-    public func makeClassifier() -> any Classifier {
-        NetworkClassifier(network: makeNetwork(), classes: classes, replicate: replicate)
+    /// A classifier over a fresh copy of the network, micro-batched like every model, running on `context`.
+    public func makeClassifier(context: ExecutionContext) -> any Classifier {
+        NetworkClassifier(network: makeNetwork(), classes: classes, context: context, replicate: replicate)
     }
 
     /// Resolves `reference` (a zoo name, a `.safetensors` path or a `.onnx` path) and loads it.

@@ -44,12 +44,12 @@ public final class Model {
     /// The logits for a batch in inference mode (running BatchNorm statistics, nothing updated);
     /// the network's mode is restored afterwards, so a trainer may call it between steps.
     // x: [N, C, H, W] pixels in [0, 1] -> logits [N, classes]
-    public func logits(_ x: Tensor) -> Tensor {
+    public func logits(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 4 && Array(x.shape.dropFirst()) == [inputShape.channels, inputShape.height, inputShape.width],
                      "Model \(architecture): expected input [N, \(inputShape.channels), \(inputShape.height), \(inputShape.width)], got \(x.shape)")
         let wasTraining = network.isTraining
         network.isTraining = false
         defer { network.isTraining = wasTraining }
-        return network.forward(x)
+        return network.forward(x, context: context)
     }
 }

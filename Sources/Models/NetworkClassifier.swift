@@ -1,4 +1,3 @@
-import Kernels
 import NN
 
 /// A model's network seen as a `Classifier`: forward in inference mode, backward for the input
@@ -14,6 +13,8 @@ import NN
 /// sample independently of its batch.
 public final class NetworkClassifier: Classifier {
     public let network: any Layer
+    /// Threads, kernel and workspaces for every layer call (the micro-batches split its threads).
+    public let context: ExecutionContext
     public let classes: Int
     public private(set) var queries = 0
     /// Largest micro-batch; smaller when a batch is too small to keep every thread busy.
@@ -27,9 +28,11 @@ public final class NetworkClassifier: Classifier {
     private var copies: [any Layer] = []
 
     /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
-    public init(network: any Layer, classes: Int, microBatch: Int = 8, replicate: (() -> any Layer)? = nil) {
+    public init(network: any Layer, classes: Int, context: ExecutionContext, microBatch: Int = 8,
+                replicate: (() -> any Layer)? = nil) {
         precondition(microBatch > 0, "NetworkClassifier: micro-batch \(microBatch)")
         self.network = network
+        self.context = context
         self.classes = classes
         self.microBatch = microBatch
         self.replicate = replicate
@@ -52,11 +55,11 @@ public final class NetworkClassifier: Classifier {
         let z = forward(x, parts)
         let value = objective(z)
         guard let parts else {
-            return (z, value.values, network.backward(value.dLogits, accumulateParameterGradients: false))
+            return (z, value.values, network.backward(value.dLogits, accumulateParameterGradients: false, context: context))
         }
-        let dFeatures = head?.backward(value.dLogits, accumulateParameterGradients: false) ?? value.dLogits
+        let dFeatures = head?.backward(value.dLogits, accumulateParameterGradients: false, context: context) ?? value.dLogits
         // The same split as the forward, so each trunk runs backward on what it saw.
-        let dX = run(parts, dFeatures) { $0.backward($1, accumulateParameterGradients: false) }
+        let dX = run(parts, dFeatures) { $0.backward($1, accumulateParameterGradients: false, context: self.context) }
         return (z, value.values, dX)
     }
 
@@ -73,9 +76,9 @@ public final class NetworkClassifier: Classifier {
     private func forward(_ x: Tensor, _ parts: [Range<Int>]?) -> Tensor {
         queries += x.dim(0)
         network.isTraining = false
-        guard let parts else { return network.forward(x) }
-        let features = run(parts, x) { $0.forward($1) }
-        return head?.forward(features) ?? features
+        guard let parts else { return network.forward(x, context: context) }
+        let features = run(parts, x) { $0.forward($1, context: self.context) }
+        return head?.forward(features, context: context) ?? features
     }
 
     /// The trunk of `network`, one of its copies.
@@ -87,7 +90,7 @@ public final class NetworkClassifier: Classifier {
     /// The micro-batch ranges for a batch of `n`, or nil to run it whole.
     private func microBatches(_ n: Int) -> [Range<Int>]? {
         guard let replicate, n > 1, trunkLength != 0 else { return nil }
-        let size = max(1, min(microBatch, (n + Parallel.defaultThreads - 1) / Parallel.defaultThreads))
+        let size = max(1, min(microBatch, (n + context.threads - 1) / context.threads))
         let parts = stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
         while trunks.count < parts.count {
             let copy = replicate()
@@ -101,7 +104,7 @@ public final class NetworkClassifier: Classifier {
     private func run(_ parts: [Range<Int>], _ x: Tensor, _ body: (any Layer, Tensor) -> Tensor) -> Tensor {
         var results = [Tensor?](repeating: nil, count: parts.count)
         results.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(parts.count) { j in out[j] = body(trunks[j], x.gathering(Array(parts[j]))) }
+            context.forEach(parts.count) { j in out[j] = body(trunks[j], x.gathering(Array(parts[j]))) }
         }
         let pieces = results.map { $0! }
         var storage = [Float]()

@@ -40,13 +40,13 @@ public final class AvgPool2d: Layer {
     }
 
     // x: [N, C, H, W] -> y: [N, C, OH, OW], y = sum of window / divisor
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         var y = Tensor(shape: [x.shape[0], x.shape[1], oh, ow])
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
-            Parallel.forEach(planes) { plane in
+            context.forEach(planes) { plane in
                 let src = xp + plane * h * w
                 for oy in 0..<oh {
                     for ox in 0..<ow {
@@ -69,7 +69,7 @@ public final class AvgPool2d: Layer {
     }
 
     // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY / divisor spread over its window
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("AvgPool2d: backward called before forward") }
         let g = geometry(shape)
         let h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
@@ -77,7 +77,7 @@ public final class AvgPool2d: Layer {
         var dX = Tensor(shape: shape)
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
-            Parallel.forEach(shape[0] * shape[1]) { plane in
+            context.forEach(shape[0] * shape[1]) { plane in
                 let dst = dxp + plane * h * w
                 for oy in 0..<oh {
                     for ox in 0..<ow {
@@ -109,7 +109,7 @@ public final class GlobalAvgPool2d: Layer {
     public init() {}
 
     // x: [N, C, H, W] -> y: [N, C]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 4, "GlobalAvgPool2d: expected input [N, C, H, W], got shape \(x.shape)")
         let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
         var y = Tensor(shape: [x.shape[0], x.shape[1]])
@@ -123,7 +123,7 @@ public final class GlobalAvgPool2d: Layer {
     }
 
     // dY: [N, C] -> dX: [N, C, H, W] = dY / (H*W) broadcast over the plane
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("GlobalAvgPool2d: backward called before forward") }
         dY.expectShape([shape[0], shape[1]], "GlobalAvgPool2d.backward dY for input \(shape)")
         let hw = shape[2] * shape[3]

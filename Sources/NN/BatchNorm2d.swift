@@ -45,7 +45,7 @@ public final class BatchNorm2d: Layer {
     public var ownParameters: [Parameter] { [weight, bias, runningMean, runningVar, numBatchesTracked] }
 
     // x: [N, C, H, W] -> y: [N, C, H, W]; per channel c over M = N*H*W values
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == numFeatures,
                      "BatchNorm2d: expected input with \(numFeatures) channels, got shape \(x.shape)")
         let n = x.shape[0], c = numFeatures, hw = x.shape[2] * x.shape[3], m = n * hw
@@ -57,7 +57,7 @@ public final class BatchNorm2d: Layer {
             mean.withUnsafeMutableBufferPointer { mp in
             variance.withUnsafeMutableBufferPointer { vp in
             x.withUnsafePointer { xp in
-                Parallel.forEach(c) { ch in
+                context.forEach(c) { ch in
                     var sum = 0.0
                     for b in 0..<n { for p in 0..<hw { sum += Double(xp[(b * c + ch) * hw + p]) } }
                     let mu = sum / Double(m)
@@ -85,7 +85,7 @@ public final class BatchNorm2d: Layer {
         y.withUnsafeMutablePointer { yp in
         weight.value.withUnsafePointer { wp in
         bias.value.withUnsafePointer { bp in
-            Parallel.forEach(c) { ch in
+            context.forEach(c) { ch in
                 let mu = mean[ch], s = invStd[ch], g = wp[ch], beta = bp[ch]
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
@@ -103,7 +103,7 @@ public final class BatchNorm2d: Layer {
     // Training (mean and var depend on x): dX = invStd/M * (M*dXhat - sum(dXhat) - xHat * sum(dXhat*xHat)),
     // dXhat = dY*weight. Inference (constants): dX = dY * weight * invStd.
     // When asked: dWeight += sum(dY * xHat), dBias += sum(dY), per channel.
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm2d: backward called before forward") }
         dY.expectShape(x.shape, "BatchNorm2d.backward dY")
         let n = x.shape[0], c = numFeatures, hw = x.shape[2] * x.shape[3], m = n * hw
@@ -118,7 +118,7 @@ public final class BatchNorm2d: Layer {
         weight.value.withUnsafePointer { wp in
         sumDY.withUnsafeMutableBufferPointer { sdy in
         sumDYxHat.withUnsafeMutableBufferPointer { sdyh in
-            Parallel.forEach(c) { ch in
+            context.forEach(c) { ch in
                 let g = wp[ch], s = invStd[ch], mu = mean[ch]
                 if !training && !accumulateParameterGradients {
                     // Inference, input gradient only (attacks): dX = dY * gamma / sqrt(var + eps), no sums needed.

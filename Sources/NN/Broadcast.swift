@@ -119,7 +119,7 @@ public final class ConstantOperand: Layer {
     }
 
     // x: any shape broadcastable with c -> y: the broadcast shape
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(broadcastShape(x.shape, constant.shape) != nil,
                      "ConstantOperand: input shape \(x.shape) does not broadcast with constant \(constant.shape)")
         input = x
@@ -127,7 +127,7 @@ public final class ConstantOperand: Layer {
     }
 
     // dY -> dX, summed back to x's shape where x was broadcast
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("ConstantOperand: backward called before forward") }
         return constantFirst ? broadcastGradients(op, constant, x, dY).dB : broadcastGradients(op, x, constant, dY).dA
     }
@@ -142,7 +142,7 @@ public final class BinaryOperation: GraphOperation {
     public init(_ op: BinaryOperator) { self.op = op }
 
     // [a, b] -> op(a, b), broadcast
-    public func forward(_ inputs: [Tensor]) -> Tensor {
+    public func forward(_ inputs: [Tensor], context: ExecutionContext) -> Tensor {
         precondition(inputs.count == 2 && broadcastShape(inputs[0].shape, inputs[1].shape) != nil,
                      "BinaryOperation: inputs \(inputs.map(\.shape)) do not broadcast")
         self.inputs = (inputs[0], inputs[1])
@@ -150,7 +150,7 @@ public final class BinaryOperation: GraphOperation {
     }
 
     // dY -> [dA, dB]
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> [Tensor] {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> [Tensor] {
         guard let (a, b) = inputs else { preconditionFailure("BinaryOperation: backward called before forward") }
         let (dA, dB) = broadcastGradients(op, a, b, dY)
         return [dA, dB]

@@ -23,7 +23,7 @@ public final class ChannelAffine: Layer {
     }
 
     // x: [N, C, ...] -> y: same shape
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         let (planes, size) = layout(x.shape)
         var y = x
         let c = scale.count
@@ -38,7 +38,7 @@ public final class ChannelAffine: Layer {
     }
 
     // dY -> dX = dY * scale[c]
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("ChannelAffine: backward called before forward") }
         dY.expectShape(shape, "ChannelAffine.backward dY")
         let (planes, size) = layout(shape)

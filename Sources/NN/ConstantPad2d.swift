@@ -16,7 +16,7 @@ public final class ConstantPad2d: Layer {
     }
 
     // x: [N, C, H, W] -> y: [N, C, H + top + bottom, W + left + right]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 4, "ConstantPad2d: expected input [N, C, H, W], got shape \(x.shape)")
         let h = x.shape[2], w = x.shape[3], oh = h + top + bottom, ow = w + left + right
         var y = Tensor(shape: [x.shape[0], x.shape[1], oh, ow], repeating: value)
@@ -34,7 +34,7 @@ public final class ConstantPad2d: Layer {
     }
 
     // dY: [N, C, OH, OW] -> dX: the interior of dY (padding has no input to flow to)
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("ConstantPad2d: backward called before forward") }
         let h = shape[2], w = shape[3], oh = h + top + bottom, ow = w + left + right
         dY.expectShape([shape[0], shape[1], oh, ow], "ConstantPad2d.backward dY")

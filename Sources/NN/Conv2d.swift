@@ -84,27 +84,27 @@ public final class Conv2d: Layer {
     // x: [N, C, H, W], weight: [O, C, kh, kw], bias: [O] -> y: [N, O, OH, OW]
     // Per image: y_i = W [O, C*kh*kw] * im2col(x_i) [C*kh*kw, OH*OW] (+ b), the column matrix
     // packed panel by panel inside the GEMM, never materialised.
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         var y = Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth])
         // The weights are packed once for the whole batch (and kept while they do not change).
-        let packedW = cachedPack(&packedForward) {
-            weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k) }
+        let packedW = cachedPack(&packedForward, context: context) {
+            weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k, for: context) }
         }
         let biasValues = bias?.value.storage ?? []
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
         biasValues.withUnsafeBufferPointer { biasBuffer in
             let rowBias = bias == nil ? nil : biasBuffer.baseAddress
-            Parallel.forEach(n) { i in
+            context.forEach(n) { i in
                 let yi = yp + i * o * spatial
                 let xi = xp + i * g.imageCount
                 if g.im2colIsIdentity {
-                    sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, threads: 1)
+                    sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, on: context, threads: 1)
                     if let rowBias { addRowBias(rowBias, m: o, n: spatial, c: yi, ldc: spatial) }
                 } else {
-                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, c: yi, ldc: spatial, threads: 1)
+                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, c: yi, ldc: spatial, on: context, threads: 1)
                 }
             }
         }}}
@@ -113,48 +113,71 @@ public final class Conv2d: Layer {
     }
 
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W]
-    // dX_i = col2im(W^T * dY_i), or a convolution of dY_i (see `transposedGeometry`); when asked, dW += sum_i dY_i * im2col(x_i)^T, db += sum over N, OH, OW of dY.
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    // dX_i = col2im(W^T * dY_i), or a convolution of dY_i (see `InputGradientPath`); when asked, dW += sum_i dY_i * im2col(x_i)^T, db += sum over N, OH, OW of dY.
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d: backward called before forward") }
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        let dX = transposedGeometry(g).map { inputGradientAsConvolution(dY, g: g, transposed: $0) }
-            ?? inputGradientByGEMM(dY, g: g)
-        if accumulateParameterGradients { accumulateGradients(dY, x, g) }
+        let dX: Tensor
+        switch inputGradientPath(g, context: context) {
+        case .transposedConvolution: dX = inputGradientAsConvolution(dY, g: g, context: context)
+        case let path: dX = inputGradientByGEMM(dY, g: g, gather: path == .gemmGather, context: context)
+        }
+        if accumulateParameterGradients { accumulateGradients(dY, x, g, context: context) }
         return dX
     }
 
+    /// How `backward` computes dX; a function of the layer, the input's shape and the context only.
+    public enum InputGradientPath: Equatable, Sendable {
+        /// W^T dY per image straight into dX (1x1 kernel, stride 1, no padding: im2col is the image).
+        case gemmIdentity
+        /// W^T dY per image into a column matrix that fits L2, then a gathering fold writing every pixel once.
+        case gemmGather
+        /// W^T dY in column chunks, each folded (col2im) by adding into a zeroed dX.
+        case gemmChunked
+        /// dX as a stride-1 convolution of dY with the flipped kernel (see `transposedGeometry`).
+        case transposedConvolution
+    }
+
+    /// The path `backward` takes for an input of `shape` ([N, C, H, W]) under `context`.
+    public func inputGradientPath(forInput shape: [Int], context: ExecutionContext) -> InputGradientPath {
+        inputGradientPath(geometry(shape), context: context)
+    }
+
+    private func inputGradientPath(_ g: ConvGeometry, context: ExecutionContext) -> InputGradientPath {
+        if transposedGeometry(g, context: context) != nil { return .transposedConvolution }
+        if g.im2colIsIdentity { return .gemmIdentity }
+        return g.stride == 1 && g.colRows * g.colColumns <= Conv2d.gatherColumnLimit ? .gemmGather : .gemmChunked
+    }
+
     // dY: [N, O, OH, OW] -> dX_i = col2im(W^T * dY_i), one GEMM per image
-    private func inputGradientByGEMM(_ dY: Tensor, g: ConvGeometry) -> Tensor {
+    private func inputGradientByGEMM(_ dY: Tensor, g: ConvGeometry, gather: Bool, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
-        // Stride 1 with a column matrix that fits L2: one GEMM per image, then a gathering fold
-        // that writes every pixel once. Otherwise chunks, and col2im adds into zeros.
-        let gather = !g.im2colIsIdentity && g.stride == 1 && k * spatial <= Conv2d.gatherColumnLimit
         let shape = [n, inChannels, g.height, g.width]
         var dX = g.im2colIsIdentity || gather ? Tensor(uninitializedShape: shape) : Tensor(shape: shape)
-        let packedWT = cachedPack(&packedTranspose) {
-            weight.value.withUnsafePointer { PackedA(.t, a: $0, lda: k, m: k, k: o) }
+        let packedWT = cachedPack(&packedTranspose, context: context) {
+            weight.value.withUnsafePointer { PackedA(.t, a: $0, lda: k, m: k, k: o, for: context) }
         }
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
-            Parallel.forEach(n) { i in
+            context.forEach(n) { i in
                 let dyi = dyp + i * o * spatial
                 let dxi = dxp + i * g.imageCount
                 if g.im2colIsIdentity {
-                    sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dxi, ldc: spatial, threads: 1)
+                    sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dxi, ldc: spatial, on: context, threads: 1)
                 } else if gather {
-                    WorkspacePool.shared.with(k * spatial) { dCol in
-                        sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dCol, ldc: spatial, threads: 1)
+                    context.workspaces.with(k * spatial) { dCol in
+                        sgemm(packedA: packedWT, .n, n: spatial, b: dyi, ldb: spatial, c: dCol, ldc: spatial, on: context, threads: 1)
                         col2imGather(dCol, g, into: dxi)
                     }
                 } else {
                     let chunk = columnChunk(k: k, spatial: spatial)
-                    WorkspacePool.shared.with(k * chunk) { dCol in
+                    context.workspaces.with(k * chunk) { dCol in
                         var j0 = 0
                         while j0 < spatial {
                             let w = min(chunk, spatial - j0)
-                            sgemm(packedA: packedWT, .n, n: w, b: dyi + j0, ldb: spatial, c: dCol, ldc: w, threads: 1)
+                            sgemm(packedA: packedWT, .n, n: w, b: dyi + j0, ldb: spatial, c: dCol, ldc: w, on: context, threads: 1)
                             col2im(dCol, g, columns: j0..<(j0 + w), ld: w, addingInto: dxi)
                             j0 += w
                         }
@@ -169,9 +192,9 @@ public final class Conv2d: Layer {
     /// stride 1, a square kernel, padding below the kernel size, at least 8 input channels (one
     /// full tile of rows; the first layer of a grey-scale model has 1), and a micro-kernel that reads
     /// B in place (so the convolution packs nothing). Otherwise nil.
-    private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
+    private func transposedGeometry(_ g: ConvGeometry, context: ExecutionContext) -> ConvGeometry? {
         guard g.stride == 1, kernelHeight == kernelWidth, padding < kernelHeight, inChannels >= 8,
-              GEMMContext.default.kernel.runIndirect != nil else { return nil }
+              context.gemm.kernel.runIndirect != nil else { return nil }
         return ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernelHeight: kernelHeight,
                             kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding)
     }
@@ -179,25 +202,28 @@ public final class Conv2d: Layer {
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W] = conv(dY, W flipped in space, in/out swapped, padding kh - 1 - p)
     // Why: the transpose of a stride-1 convolution is a convolution, and with the in-place micro-kernel
     // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
-    private func inputGradientAsConvolution(_ dY: Tensor, g: ConvGeometry, transposed: ConvGeometry) -> Tensor {
+    private func inputGradientAsConvolution(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0]
-        let packed = cachedPack(&packedFlipped) { flippedWeights() }
+        let transposed = transposedGeometry(g, context: context)!
+        let packed = cachedPack(&packedFlipped, context: context) { flippedWeights(context: context) }
         var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
-            Parallel.forEach(n) { i in
+            context.forEach(n) { i in
                 sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
-                      c: dxp + i * g.imageCount, ldc: g.height * g.width, threads: 1)
+                      c: dxp + i * g.imageCount, ldc: g.height * g.width, on: context, threads: 1)
             }
         }}
         return dX
     }
 
     /// `pack()` made from the current weights: kept in `slot` with the weight version it was made
-    /// from, and reused until the weights change. Attacks call a layer thousands of times with the
-    /// same weights; repacking them every call was 1-3 % of an attack step.
-    private func cachedPack(_ slot: inout (version: Int, packed: PackedA)?, _ pack: () -> PackedA) -> PackedA {
-        if let cached = slot, cached.version == weight.version { return cached.packed }
+    /// from, and reused until the weights change (or a call brings a context with another kernel).
+    /// Attacks call a layer thousands of times with the same weights; repacking them every call was
+    /// 1-3 % of an attack step.
+    private func cachedPack(_ slot: inout (version: Int, packed: PackedA)?, context: ExecutionContext,
+                            _ pack: () -> PackedA) -> PackedA {
+        if let cached = slot, cached.version == weight.version, cached.packed.fits(context.gemm) { return cached.packed }
         let packed = pack()
         slot = (weight.version, packed)
         return packed
@@ -205,7 +231,7 @@ public final class Conv2d: Layer {
 
     /// `flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]` (spatial flip, channels swapped) packed as A of
     /// the input-gradient convolution, `[C, O*kh*kw]`.
-    private func flippedWeights() -> PackedA {
+    private func flippedWeights(context: ExecutionContext) -> PackedA {
         let o = outChannels, c = inChannels, kk = kernelHeight * kernelWidth
         var flipped = [Float](repeating: 0, count: c * o * kk)
         for oc in 0..<o {
@@ -213,26 +239,26 @@ public final class Conv2d: Layer {
                 for t in 0..<kk { flipped[(ch * o + oc) * kk + t] = weight.value.storage[(oc * c + ch) * kk + kk - 1 - t] }
             }
         }
-        return flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk) }
+        return flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk, for: context) }
     }
 
     /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.
     /// Fixed chunks of images each sum into a private partial; partials are added in chunk order.
-    private func accumulateGradients(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry) {
+    private func accumulateGradients(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry, context: ExecutionContext) {
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         let chunk = Conv2d.weightGradientChunk
         let chunks = (n + chunk - 1) / chunk
         let partialCount = o * k + o  // dW then db
-        WorkspacePool.shared.with(chunks * partialCount) { partials in
+        context.workspaces.with(chunks * partialCount) { partials in
             x.withUnsafePointer { xp in
             dY.withUnsafePointer { dyp in
-                Parallel.forEach(chunks) { c in
+                context.forEach(chunks) { c in
                     let dW = partials + c * partialCount
                     let dB = dW + o * k
                     dB.update(repeating: 0, count: o)
                     let images = c * chunk..<min(n, (c + 1) * chunk)
                     let chunkColumns = g.im2colIsIdentity ? spatial : columnChunk(k: k, spatial: spatial)
-                    WorkspacePool.shared.with(g.im2colIsIdentity ? 1 : k * chunkColumns) { colBuffer in
+                    context.workspaces.with(g.im2colIsIdentity ? 1 : k * chunkColumns) { colBuffer in
                         for i in images {
                             let dyi = dyp + i * o * spatial
                             let xi = xp + i * g.imageCount
@@ -249,7 +275,7 @@ public final class Conv2d: Layer {
                                     col += j0
                                 }
                                 sgemm(.n, .t, m: o, n: k, k: w, a: dyi + j0, lda: spatial, b: col, ldb: ldCol,
-                                      beta: i == images.lowerBound && j0 == 0 ? 0 : 1, c: dW, ldc: k, threads: 1)
+                                      beta: i == images.lowerBound && j0 == 0 ? 0 : 1, c: dW, ldc: k, on: context, threads: 1)
                                 j0 += w
                             }
                             for oc in 0..<o {

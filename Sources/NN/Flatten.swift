@@ -9,14 +9,14 @@ public final class Flatten: Layer {
     public init() {}
 
     // x: [N, ...] -> y: [N, prod(...)]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank >= 1, "Flatten: expected input with a batch dimension, got shape \(x.shape)")
         inputShape = x.shape
         return x.reshaped([x.shape[0], x.count / max(1, x.shape[0])])
     }
 
     // dY: [N, prod(...)] -> dX: [N, ...]
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("Flatten: backward called before forward") }
         precondition(dY.count == shape.reduce(1, *), "Flatten.backward: dY shape \(dY.shape) does not match input \(shape)")
         return dY.reshaped(shape)

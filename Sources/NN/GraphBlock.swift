@@ -2,9 +2,9 @@
 public protocol GraphOperation: AnyObject {
     var isTraining: Bool { get set }
     /// The output for these inputs; caches what `backward` needs.
-    func forward(_ inputs: [Tensor]) -> Tensor
+    func forward(_ inputs: [Tensor], context: ExecutionContext) -> Tensor
     /// dL/d(each input) for the last `forward`, given dL/dy.
-    func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> [Tensor]
+    func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> [Tensor]
 }
 
 /// A directed acyclic graph of operations with one input and one output, run in a fixed
@@ -43,23 +43,23 @@ public final class GraphBlock: Layer {
     }
 
     // x -> the value `output`, computing every step in order
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         var values: [Tensor] = [x]
         values.reserveCapacity(steps.count + 1)
-        for step in steps { values.append(step.operation.forward(step.inputs.map { values[$0] })) }
+        for step in steps { values.append(step.operation.forward(step.inputs.map { values[$0] }, context: context)) }
         inputShape = x.shape
         return values[output]
     }
 
     // dY -> dX, gradients of values read twice added
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("GraphBlock: backward called before forward") }
         var grads = [Tensor?](repeating: nil, count: steps.count + 1)
         grads[output] = dY
         for (i, step) in steps.enumerated().reversed() {
             guard let g = grads[i + 1] else { continue }
             grads[i + 1] = nil
-            for (input, d) in zip(step.inputs, step.operation.backward(g, accumulateParameterGradients: accumulateParameterGradients)) {
+            for (input, d) in zip(step.inputs, step.operation.backward(g, accumulateParameterGradients: accumulateParameterGradients, context: context)) {
                 if var sum = grads[input] {
                     precondition(sum.shape == d.shape, "GraphBlock: gradients \(sum.shape) and \(d.shape) for one value")
                     sum.withUnsafeMutablePointer { p in d.withUnsafePointer { q in for k in 0..<d.count { p[k] += q[k] } } }
@@ -85,8 +85,8 @@ public final class LayerOperation: GraphOperation {
         get { layer.isTraining }
         set { layer.isTraining = newValue }
     }
-    public func forward(_ inputs: [Tensor]) -> Tensor { layer.forward(inputs[0]) }
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> [Tensor] {
-        [layer.backward(dY, accumulateParameterGradients: accumulateParameterGradients)]
+    public func forward(_ inputs: [Tensor], context: ExecutionContext) -> Tensor { layer.forward(inputs[0], context: context) }
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> [Tensor] {
+        [layer.backward(dY, accumulateParameterGradients: accumulateParameterGradients, context: context)]
     }
 }

@@ -10,11 +10,11 @@ public protocol Layer: AnyObject {
     var isTraining: Bool { get set }
 
     /// Computes the output for a batch and caches what `backward` needs.
-    func forward(_ x: Tensor) -> Tensor
+    func forward(_ x: Tensor, context: ExecutionContext) -> Tensor
 
     /// Returns dL/dX for the last `forward`, given dL/dY. When `accumulateParameterGradients`
     /// is true it also ADDS dL/dW into each `Parameter.grad`; when false no `grad` is touched.
-    func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor
+    func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor
 
     /// This layer's own parameters and buffers (not its children's), in PyTorch `state_dict` order.
     var ownParameters: [Parameter] { get }

@@ -29,7 +29,7 @@ public final class Linear: Layer {
     public var ownParameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     // x: [N, in], weight: [out, in], bias: [out] -> y: [N, out]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == inFeatures,
                      "Linear: expected input of shape [N, \(inFeatures)], got shape \(x.shape)")
         let n = x.shape[0]
@@ -38,7 +38,7 @@ public final class Linear: Layer {
         weight.value.withUnsafePointer { wp in
         y.withUnsafeMutablePointer { yp in
             sgemm(.n, .t, m: n, n: outFeatures, k: inFeatures, a: xp, lda: inFeatures, b: wp, ldb: inFeatures,
-                  c: yp, ldc: outFeatures)
+                  c: yp, ldc: outFeatures, on: context)
             if let bias {
                 for i in 0..<n {
                     for j in 0..<outFeatures { yp[i * outFeatures + j] += bias.value.storage[j] }
@@ -50,7 +50,7 @@ public final class Linear: Layer {
     }
 
     // dY: [N, out] -> dX: [N, in] = dY W; when asked dW += dY^T x [out, in], db += sum over N of dY.
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Linear: backward called before forward") }
         let n = x.shape[0]
         dY.expectShape([n, outFeatures], "Linear.backward dY for input \(x.shape)")
@@ -59,13 +59,13 @@ public final class Linear: Layer {
             weight.value.withUnsafePointer { wp in
             dX.withUnsafeMutablePointer { dxp in
                 sgemm(.n, .n, m: n, n: inFeatures, k: outFeatures, a: dyp, lda: outFeatures, b: wp, ldb: inFeatures,
-                      c: dxp, ldc: inFeatures)
+                      c: dxp, ldc: inFeatures, on: context)
             }}
             guard accumulateParameterGradients else { return }
             x.withUnsafePointer { xp in
             weight.grad.withUnsafeMutablePointer { dW in
                 sgemm(.t, .n, m: outFeatures, n: inFeatures, k: n, a: dyp, lda: outFeatures, b: xp, ldb: inFeatures,
-                      beta: 1, c: dW, ldc: inFeatures)
+                      beta: 1, c: dW, ldc: inFeatures, on: context)
             }}
             if let bias {
                 bias.grad.withUnsafeMutablePointer { dB in

@@ -42,7 +42,7 @@ public final class MaxPool2d: Layer {
     }
 
     // x: [N, C, H, W] -> y: [N, C, OH, OW]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         let g = geometry(x.shape)
         let planes = x.shape[0] * x.shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], oh, ow])
@@ -54,7 +54,7 @@ public final class MaxPool2d: Layer {
             y.withUnsafeMutablePointer { yp in
             codes.withUnsafeMutableBufferPointer { cp in
                 let codes = cp.baseAddress!
-                Parallel.forEach(planes) { plane in
+                context.forEach(planes) { plane in
                     maxPool2x2(xp + plane * h * w, height: h, width: w, into: yp + plane * oh * ow, codes: codes + plane * oh * ow)
                 }
             }}}
@@ -63,7 +63,7 @@ public final class MaxPool2d: Layer {
         input = x
         x.withUnsafePointer { xp in
         y.withUnsafeMutablePointer { yp in
-            Parallel.forEach(planes) { plane in
+            context.forEach(planes) { plane in
                 let src = xp + plane * h * w
                 let out = yp + plane * oh * ow
                 for oy in 0..<oh {
@@ -80,7 +80,7 @@ public final class MaxPool2d: Layer {
     }
 
     // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's first maximum
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("MaxPool2d: backward called before forward") }
         let g = geometry(shape)
         let planes = shape[0] * shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
@@ -92,7 +92,7 @@ public final class MaxPool2d: Layer {
             codes.withUnsafeBufferPointer { cp in
             dX.withUnsafeMutablePointer { dxp in
                 let codes = cp.baseAddress!
-                Parallel.forEach(planes) { plane in
+                context.forEach(planes) { plane in
                     maxPool2x2Backward(dyp + plane * oh * ow, codes: codes + plane * oh * ow, height: h, width: w,
                                        into: dxp + plane * h * w)
                 }
@@ -104,7 +104,7 @@ public final class MaxPool2d: Layer {
         x.withUnsafePointer { xp in
         dY.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
-            Parallel.forEach(planes) { plane in
+            context.forEach(planes) { plane in
                 let src = xp + plane * h * w, dst = dxp + plane * h * w, grad = dyp + plane * oh * ow
                 for oy in 0..<oh {
                     for ox in 0..<ow {

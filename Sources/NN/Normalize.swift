@@ -30,7 +30,7 @@ public final class Normalize: Layer {
     }
 
     // x: [N, C, H, W] -> y: [N, C, H, W]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == mean.count,
                      "Normalize: expected input with \(mean.count) channels, got shape \(x.shape)")
         let c = mean.count, hw = x.shape[2] * x.shape[3]
@@ -44,7 +44,7 @@ public final class Normalize: Layer {
     }
 
     // dY: [N, C, H, W] -> dX = dY / std[c]
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("Normalize: backward called before forward") }
         dY.expectShape(shape, "Normalize.backward dY")
         let c = mean.count, hw = shape[2] * shape[3]

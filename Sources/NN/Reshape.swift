@@ -13,7 +13,7 @@ public final class Reshape: Layer {
     }
 
     // x: [N, ...] -> y: [N] + sampleShape
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank >= 1 && x.count == x.shape[0] * sampleShape.reduce(1, *),
                      "Reshape: cannot give input of shape \(x.shape) the sample shape \(sampleShape)")
         inputShape = x.shape
@@ -21,7 +21,7 @@ public final class Reshape: Layer {
     }
 
     // dY: [N] + sampleShape -> dX: the input's shape
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("Reshape: backward called before forward") }
         precondition(dY.count == shape.reduce(1, *), "Reshape.backward: dY shape \(dY.shape) does not match input \(shape)")
         return dY.reshaped(shape)
@@ -43,14 +43,14 @@ public final class Transpose: Layer {
     }
 
     // x: shape s -> y: shape [s[p0], s[p1], ...]
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         precondition(x.rank == permutation.count, "Transpose: permutation \(permutation) for input of shape \(x.shape)")
         inputShape = x.shape
         return Transpose.permute(x, permutation)
     }
 
     // dY -> dX = dY permuted back by the inverse permutation
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard inputShape != nil else { preconditionFailure("Transpose: backward called before forward") }
         var inverse = [Int](repeating: 0, count: permutation.count)
         for (i, p) in permutation.enumerated() { inverse[p] = i }

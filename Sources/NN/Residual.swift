@@ -40,21 +40,21 @@ public final class Residual: Layer {
     }
 
     // x: [N, C, H, W] -> y = relu(main(x) + shortcut(x)), main and shortcut outputs of equal shape
-    public func forward(_ x: Tensor) -> Tensor {
-        var sum = main.forward(x)
-        let skip = shortcut?.forward(x) ?? x
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
+        var sum = main.forward(x, context: context)
+        let skip = shortcut?.forward(x, context: context) ?? x
         precondition(sum.shape == skip.shape,
                      "Residual: main branch gives shape \(sum.shape) but shortcut gives \(skip.shape) for input \(x.shape)")
         let count = sum.count
         skip.withUnsafePointer { sp in sum.withUnsafeMutablePointer { p in for i in 0..<count { p[i] += sp[i] } } }
-        return activation.forward(sum)
+        return activation.forward(sum, context: context)
     }
 
     // dY -> dSum = dY * relu'(sum); dX = main.backward(dSum) + shortcut.backward(dSum) (or dSum for identity)
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
-        let dSum = activation.backward(dY, accumulateParameterGradients: accumulateParameterGradients)
-        var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients)
-        let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients) ?? dSum
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
+        let dSum = activation.backward(dY, accumulateParameterGradients: accumulateParameterGradients, context: context)
+        var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context)
+        let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context) ?? dSum
         precondition(dX.shape == dSkip.shape, "Residual.backward: branch gradients \(dX.shape) and \(dSkip.shape) differ")
         let count = dX.count
         dSkip.withUnsafePointer { sp in dX.withUnsafeMutablePointer { p in for i in 0..<count { p[i] += sp[i] } } }

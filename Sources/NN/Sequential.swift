@@ -36,12 +36,12 @@ public final class Sequential: Layer {
     }
 
     // x -> layers[last](...layers[0](x))
-    public func forward(_ x: Tensor) -> Tensor {
-        layers.reduce(x) { $1.forward($0) }
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
+        layers.reduce(x) { $1.forward($0, context: context) }
     }
 
     // dY -> dX through the layers in reverse order
-    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool) -> Tensor {
-        layers.reversed().reduce(dY) { $1.backward($0, accumulateParameterGradients: accumulateParameterGradients) }
+    public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
+        layers.reversed().reduce(dY) { $1.backward($0, accumulateParameterGradients: accumulateParameterGradients, context: context) }
     }
 }

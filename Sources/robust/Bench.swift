@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
 /// Options every benchmark takes.
 struct BenchOptions: ParsableArguments {
     @Option(help: "Threads to use (comma-separated list to compare, e.g. 1,2).")
-    var threads: String = "\(Parallel.defaultThreads)"
+    var threads: String = "\(ExecutionContext.availableCores)"
 
     @Option(help: "Timed runs per case (the median is reported; at least 5).")
     var runs: Int = 7
@@ -62,8 +62,8 @@ struct BenchGEMM: ParsableCommand {
     @Option(help: ArgumentHelp("Override block sizes MC,KC,NC (for tuning).", valueName: "mc,kc,nc"))
     var blocks: String?
 
-    var context: GEMMContext {
-        var ctx = GEMMContext.default
+    var gemm: GEMMContext {
+        var ctx = GEMMContext.tuned(for: .detected())
         if let parts = blocks?.split(separator: ",").compactMap({ Int($0) }), parts.count == 3 {
             ctx = GEMMContext(kernel: ctx.kernel, mc: parts[0], kc: parts[1], nc: parts[2])
         }
@@ -80,11 +80,11 @@ struct BenchGEMM: ParsableCommand {
     }
 
     func run() throws {
-        if !options.json { print("kernel \(context.kernel.name), blocks mc=\(context.mc) kc=\(context.kc) nc=\(context.nc)") }
+        if !options.json { print("kernel \(gemm.kernel.name), blocks mc=\(gemm.mc) kc=\(gemm.kc) nc=\(gemm.nc)") }
         for text in shapes {
             let shape = GEMMShape(parsing: text)!
             for t in options.threadCounts {
-                let r = benchGEMM(shape, threads: t, runs: options.runs, context: context)
+                let r = benchGEMM(shape, context: ExecutionContext(threads: t, gemm: gemm), runs: options.runs)
                 if options.json { printJSONLine(r) } else {
                     print(String(format: "%-22@ threads %d  median %7.1f GFLOP/s  (min %.1f, max %.1f)",
                                  r.shape as NSString, t, r.gflops_median, r.gflops_min, r.gflops_max))
@@ -104,14 +104,15 @@ struct BenchPeak: ParsableCommand {
     var runs: Int = 7
 
     func run() throws {
-        if let s = benchPeakGFLOPS(runs: max(5, runs)) {
+        let kernel = MicroKernel.detected()
+        if let s = benchPeakGFLOPS(kernel, runs: max(5, runs)) {
             print(String(format: "peak one core (register-only FMA loop): median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
         } else {
             print("peak: no AVX-512 on this CPU; the FMA probe is written for AVX-512 registers")
         }
-        let k = benchMicroKernelGFLOPS(runs: max(5, runs))
+        let k = benchMicroKernelGFLOPS(kernel, runs: max(5, runs))
         print(String(format: "micro-kernel %@ with panels in L1: median %.1f GFLOP/s (min %.1f, max %.1f)",
-                     MicroKernel.best.name as NSString, k.median, k.min, k.max))
+                     kernel.name as NSString, k.median, k.min, k.max))
     }
 }
 
@@ -141,7 +142,7 @@ struct BenchConv: ParsableCommand {
         for text in shapes {
             let shape = ConvShape(parsing: text)!
             for t in options.threadCounts {
-                let r = benchConv(shape, threads: t, runs: options.runs)
+                let r = benchConv(shape, context: ExecutionContext(threads: t), runs: options.runs)
                 if options.json { printJSONLine(r) } else {
                     print(String(format: "conv %@ threads %d  forward %6.1f  backward-input %6.1f  backward-weight %6.1f GFLOP/s (medians); fastest run: forward %.1f, backward-input %.1f",
                                  r.shape as NSString, t, r.forward_gflops_median, r.backward_input_gflops_median,
@@ -175,7 +176,7 @@ struct BenchModel: ParsableCommand {
         for model in models {
             for t in options.threadCounts {
                 let r: ModelBenchResult
-                do { r = try benchModel(model, batchSize: batchSize, threads: t, runs: options.runs) } catch {
+                do { r = try benchModel(model, batchSize: batchSize, context: ExecutionContext(threads: t), runs: options.runs) } catch {
                     throw ToolError.usage("\(error)")
                 }
                 if options.json { printJSONLine(r) } else {
@@ -220,7 +221,7 @@ struct BenchAttack: ParsableCommand {
             for t in options.threadCounts {
                 let r: AttackBenchResult
                 do {
-                    r = try benchAttack(model: model, attack: attack, steps: steps, batchSize: batchSize, threads: t,
+                    r = try benchAttack(model: model, attack: attack, steps: steps, batchSize: batchSize, context: ExecutionContext(threads: t),
                                         runs: options.runs, modelsDirectory: modelsDir)
                 } catch let error as ToolError { throw error } catch { throw ToolError.usage("\(error)") }
                 if options.json { printJSONLine(r) } else {

@@ -105,7 +105,7 @@ struct EvalCommand: ParsableCommand {
     var batchSize = 128
 
     @Option(help: "Threads (results do not depend on it).")
-    var threads = Parallel.defaultThreads
+    var threads = ExecutionContext.availableCores
 
     @Option(help: "Run seed: every sample's randomness derives from it and the sample's index.")
     var seed: UInt64 = 0
@@ -168,10 +168,10 @@ struct EvalCommand: ParsableCommand {
         let folder = out ?? defaultOutput(specs, shard: shardRequest)
         try prepareRunFolder(folder)
         let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
-                                  indicesFile: indices, attacks: specs, batchSize: batchSize, threads: threads, seed: seed,
+                                  indicesFile: indices, attacks: specs, batchSize: batchSize, seed: seed,
                                   reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions(),
                                   shard: shardRequest, runFolder: folder, resume: resume)
-        let results = try runEvaluation(request)
+        let results = try runEvaluation(request, context: ExecutionContext(threads: threads))
         try writeRun(results, to: folder)
         print(CurveTable.render(results))
         print("wrote \(folder)/results.json, curve.csv, samples.csv and index.html (\(String(format: "%.1f", results.seconds)) s)")

@@ -105,9 +105,8 @@ struct GateCommand: ParsableCommand {
             return
         }
         let config = try options.resolvedConfig() // a malformed requirement fails before the evaluation
-        let request = EvalRequest(model: model, dataset: dataset, samples: samples, attacks: try Suite.load(path: suite).attacks,
-                                  threads: Parallel.defaultThreads)
-        let results = try runEvaluation(request)
+        let request = EvalRequest(model: model, dataset: dataset, samples: samples, attacks: try Suite.load(path: suite).attacks)
+        let results = try runEvaluation(request, context: ExecutionContext(threads: ExecutionContext.availableCores))
         let folder = out ?? "reports/gate-\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent)"
         try writeRun(results, to: folder)
         try runGate(results: results, run: folder, config: config, junitPath: junit, summaryPath: summary, environment: environment)

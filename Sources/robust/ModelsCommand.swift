@@ -113,7 +113,7 @@ struct ModelsLogits: ParsableCommand {
 
     func run() throws {
         let loaded = try loadModel(selection.model, dataset: selection.dataset, modelsDirectory: selection.modelsDir)
-        let classifier = loaded.makeClassifier()
+        let classifier = loaded.makeClassifier(context: ExecutionContext(threads: ExecutionContext.availableCores))
         guard let data = FileManager.default.contents(atPath: input) else {
             throw ToolError.badInput("cannot read --input \(input)")
         }

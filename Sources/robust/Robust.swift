@@ -29,7 +29,7 @@ struct Robust: ParsableCommand {
                 exit(withError: error) // --help, --version: ArgumentParser prints them
             }
             let message = error is ToolError ? "\(error)" : message(for: error) + " (see --help)"
-            FileHandle.standardError.write(Data(("robust: " + message.trimmingCharacters(in: .whitespacesAndNewlines) + "\n").utf8))
+            FileHandle.standardError.write(Data(("robust: " + singleLine(message) + "\n").utf8))
             Foundation.exit(code)
         }
     }

@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(help: "Threads (results do not depend on it).")
-    var threads = Parallel.defaultThreads
+    var threads = ExecutionContext.availableCores
 
     @Option(help: "Adversarial training: pgd, fgsm-rs or trades.")
     var adv: String?
@@ -181,14 +181,14 @@ struct TrainCommand: ParsableCommand {
         let config = TrainConfig(epochs: epochs, batchSize: batchSize, optimizer: choice, weightDecay: weightDecay,
                                  noDecayOnBiasAndNorm: noDecayBiasNorm,
                                  schedule: LearningRateSchedule(base: lr, decay: decay, warmupEpochs: warmupEpochs),
-                                 clipNorm: clipNorm, clipValue: clipValue, seed: seed, threads: threads,
+                                 clipNorm: clipNorm, clipValue: clipValue, seed: seed,
                                  adversarial: adversarial,
                                  augmentation: Augmentation(gaussianNoise: noiseGaussian, uniformNoise: noiseUniform, cropPadding: cropPadding,
                                                             horizontalFlip: flip, labelSmoothing: labelSmoothing))
         let request = TrainRequest(architecture: model, dataset: dataset, dataDirectory: data, samples: samples,
                                    config: config, out: out)
         let bar = ProgressBar()
-        let (card, report) = try trainModel(request, progress: bar.handle)
+        let (card, report) = try trainModel(request, context: ExecutionContext(threads: threads), progress: bar.handle)
         let accuracy = card.cleanTestAccuracy.map { String(format: "%.2f %%", 100 * $0) } ?? "n/a"
         let speed = report.epochs.map(\.imagesPerSecond).sorted()[report.epochs.count / 2]
         if let collapse = catastrophicOverfitting(report) {

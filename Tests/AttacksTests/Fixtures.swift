@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Models
 import XCTest
+import _TestSupport
 
 /// The shipped cnn and the first Fashion-MNIST test images: attacks are tested on the real thing.
 enum Fixture {
@@ -10,7 +11,7 @@ enum Fixture {
 
     static func classifier(_ name: String = "cnn-fmnist") throws -> NetworkClassifier {
         let model = try Model.load(path: repository.appendingPathComponent("models/\(name).safetensors").path)
-        return NetworkClassifier(network: model.network, classes: model.classes)
+        return NetworkClassifier(network: model.network, classes: model.classes, context: testContext)
     }
 
     /// The first `n` test images that the shipped cnn classifies correctly are most of them;

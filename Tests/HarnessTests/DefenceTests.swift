@@ -5,6 +5,7 @@ import Harness
 import Models
 import NN
 import XCTest
+import _TestSupport
 
 /// Adversarial training and the training-time safeguards on a small real problem (an mlp on
 /// 2,048 Fashion-MNIST images): adversarial training must buy robustness that standard training
@@ -21,7 +22,7 @@ final class DefenceTests: XCTestCase {
 
     func config(_ adversarial: AdversarialTraining?, augmentation: Augmentation = Augmentation(), epochs: Int = 3) -> TrainConfig {
         TrainConfig(epochs: epochs, batchSize: 64, optimizer: .sgd(momentum: 0.9, nesterov: true),
-                    schedule: LearningRateSchedule(base: 0.05, decay: .cosine(minimum: 0)), seed: 4, threads: 2,
+                    schedule: LearningRateSchedule(base: 0.05, decay: .cosine(minimum: 0)), seed: 4,
                     adversarial: adversarial, augmentation: augmentation)
     }
 
@@ -30,7 +31,7 @@ final class DefenceTests: XCTestCase {
         let (train, test) = try datasets()
         let model = try Model(architecture: "mlp", dataset: "fashion-mnist", inputShape: .fashionMNIST, classNames: train.classNames, seed: 4)
         let report = Harness.train(network: model.network, train: train, trainIndices: Array(0..<2048), evalSet: test,
-                                   evalIndices: Array(0..<300), config: config)
+                                   evalIndices: Array(0..<300), config: config, context: testContext)
         return (model.network, report)
     }
 
@@ -38,7 +39,7 @@ final class DefenceTests: XCTestCase {
     func pgdAccuracy(_ network: any Layer) throws -> Double {
         let test = try datasets().test
         let batch = test.batches(indices: Array(0..<300), batchSize: 300)[0]
-        let classifier = NetworkClassifier(network: network, classes: 10)
+        let classifier = NetworkClassifier(network: network, classes: 10, context: testContext)
         let adv = try PGD(options: AttackOptions(steps: 10)).perturb(classifier, x: batch.x, labels: batch.labels, targets: nil,
                                                                      context: AttackContext(eps: 0.1, seed: 0, indices: batch.indices))
         let z = classifier.logits(adv)
@@ -67,7 +68,7 @@ final class DefenceTests: XCTestCase {
                               classNames: train.classNames, seed: 4)
         var c = config(AdversarialTraining(method: .trades, eps: 0.1, steps: 2), epochs: 1)
         c.batchSize = 32
-        _ = Harness.train(network: model.network, train: train, trainIndices: Array(0..<96), evalSet: nil, evalIndices: [], config: c)
+        _ = Harness.train(network: model.network, train: train, trainIndices: Array(0..<96), evalSet: nil, evalIndices: [], config: c, context: testContext)
         let tracked = model.network.namedBuffers().filter { $0.name.hasSuffix("num_batches_tracked") }
         XCTAssertFalse(tracked.isEmpty)
         for (name, buffer) in tracked {

@@ -1,3 +1,4 @@
+import Dispatch
 import Attacks
 import Datasets
 import Foundation
@@ -7,6 +8,7 @@ import Metrics
 import Models
 import Reports
 import XCTest
+import _TestSupport
 
 /// `robust eval`'s contracts on the shipped cnn: reproducibility whatever the batch size and
 /// threads, the curve's shape, and one clear error for each kind of bad input.
@@ -14,9 +16,9 @@ final class EvaluationTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var modelsDirectory: String { Self.repository.appendingPathComponent("models").path }
 
-    func request(_ attacks: [AttackSpec], samples: Int = 40, batchSize: Int = 256, threads: Int = 2, reuse: Bool = true) -> EvalRequest {
+    func request(_ attacks: [AttackSpec], samples: Int = 40, batchSize: Int = 256, reuse: Bool = true) -> EvalRequest {
         EvalRequest(model: "cnn", modelsDirectory: modelsDirectory, samples: samples, attacks: attacks, batchSize: batchSize,
-                    threads: threads, seed: 11, reuse: reuse, extraChecks: false)
+                    seed: 11, reuse: reuse, extraChecks: false)
     }
 
     let grid: [Double] = [0, 0.02, 0.05, 0.1]
@@ -25,11 +27,12 @@ final class EvaluationTests: XCTestCase {
     func testRecordsDoNotDependOnBatchSizeOrThreads() throws {
         let specs = [AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 5, restarts: 2), epsilons: grid),
                      AttackSpec(id: "square", attack: "square", options: AttackOptions(queries: 30), epsilons: [0.05])]
-        let reference = try runEvaluation(request(specs, samples: 24), progress: false)
+        let reference = try runEvaluation(request(specs, samples: 24), context: testContext, progress: false)
         let referenceCSV = reference.samplesCSV()
         XCTAssertEqual(referenceCSV.split(separator: "\n").count, 1 + 24 * 5)
         for (batch, threads) in [(1, 2), (7, 1), (256, 1)] {
-            let other = try runEvaluation(request(specs, samples: 24, batchSize: batch, threads: threads), progress: false)
+            let other = try runEvaluation(request(specs, samples: 24, batchSize: batch), context: ExecutionContext(threads: threads),
+                                          progress: false)
             XCTAssertEqual(other.samplesCSV(), referenceCSV, "samples.csv differs: batch \(batch), threads \(threads)")
             for (a, b) in zip(reference.samples, other.samples) where a != b {
                 XCTFail("batch \(batch), threads \(threads): \(a) != \(b)")
@@ -38,11 +41,27 @@ final class EvaluationTests: XCTestCase {
         }
     }
 
+    /// Two evaluations with different thread counts at once in one process: each has its own context
+    /// (threads, workers, workspaces), so neither sees the other's, and their records are byte-identical.
+    func testConcurrentEvaluationsWithDifferentThreadCounts() throws {
+        let specs = [AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 5), epsilons: grid)]
+        let contexts = [ExecutionContext(threads: 1), ExecutionContext(threads: 3)]
+        let outputs = UnsafeMutableBufferPointer<String?>.allocate(capacity: 2)
+        outputs.initialize(repeating: nil)
+        defer { outputs.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            outputs[i] = try? runEvaluation(request(specs, samples: 48, batchSize: 16), context: contexts[i], progress: false).samplesCSV()
+        }
+        let csv = try XCTUnwrap(outputs[0])
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 48 * grid.count)
+        XCTAssertEqual(outputs[1], csv, "1 and 3 threads, run concurrently, gave different samples.csv")
+    }
+
     func testCurveStartsAtCleanAccuracyAndNeverIncreases() throws {
         let specs = [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: grid),
                      AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(), epsilons: grid)]
         for reuse in [true, false] {
-            let results = try runEvaluation(request(specs, samples: 100, reuse: reuse), progress: false)
+            let results = try runEvaluation(request(specs, samples: 100, reuse: reuse), context: testContext, progress: false)
             for id in ["fgsm", "pgd", CurvePoint.worstCase] {
                 let line = results.curve.filter { $0.attack == id }.sorted { $0.eps < $1.eps }
                 XCTAssertEqual(line.first?.robustAcc, results.clean.accuracy, "\(id) at eps 0")
@@ -67,24 +86,24 @@ final class EvaluationTests: XCTestCase {
         let pgd = AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(), epsilons: [0.1])
         var unknown = pgd
         unknown.attack = "pgdd"
-        let (c1, m1) = code { _ = try runEvaluation(request([unknown]), progress: false) }
+        let (c1, m1) = code { _ = try runEvaluation(request([unknown]), context: testContext, progress: false) }
         XCTAssertEqual(c1, 2)
         XCTAssertTrue(m1.contains("known attacks"), m1)
         var l2 = pgd
         l2.attack = "fgsm"
         l2.options.norm = .l2
-        XCTAssertEqual(code { _ = try runEvaluation(request([l2]), progress: false) }.0, 2)
+        XCTAssertEqual(code { _ = try runEvaluation(request([l2]), context: testContext, progress: false) }.0, 2)
         var missingModel = request([pgd])
         missingModel.model = "/nonexistent/model.safetensors"
-        XCTAssertEqual(code { _ = try runEvaluation(missingModel, progress: false) }.0, 3)
+        XCTAssertEqual(code { _ = try runEvaluation(missingModel, context: testContext, progress: false) }.0, 3)
         var unknownModel = request([pgd])
         unknownModel.model = "vgg"
-        let (c4, m4) = code { _ = try runEvaluation(unknownModel, progress: false) }
+        let (c4, m4) = code { _ = try runEvaluation(unknownModel, context: testContext, progress: false) }
         XCTAssertEqual(c4, 2)
         XCTAssertTrue(m4.contains("cnn"), m4)
         var badTarget = pgd
         badTarget.options.target = .fixed(10)
-        let (c5, m5) = code { _ = try runEvaluation(request([badTarget]), progress: false) }
+        let (c5, m5) = code { _ = try runEvaluation(request([badTarget]), context: testContext, progress: false) }
         XCTAssertEqual(c5, 2)
         XCTAssertTrue(m5.contains("not a class"), m5)
         XCTAssertThrowsError(try Epsilon.parseGrid("-0.1"))
@@ -109,7 +128,7 @@ final class EvaluationTests: XCTestCase {
         req.samples = nil
         req.model = modelsDirectory + "/cnn-fmnist.safetensors"
         do {
-            _ = try runEvaluation(req, progress: false)
+            _ = try runEvaluation(req, context: testContext, progress: false)
             XCTFail("expected an error")
         } catch let error as ToolError {
             XCTAssertEqual(error.exitCode, 3, error.description)

@@ -5,6 +5,7 @@ import Harness
 import Metrics
 import Models
 import XCTest
+import _TestSupport
 
 /// A model whose softmax is saturated by a huge temperature (logits x 10^4): input gradients of the
 /// cross-entropy underflow to exactly zero, so gradient attacks stall while a score-based attack
@@ -41,14 +42,14 @@ final class GradientMaskingTests: XCTestCase {
     func testMaskedModelFailsTheChecksTheReportAndTheGate() throws {
         let models = EvaluationTests.repository.appendingPathComponent("models")
         let model = try Model.load(path: models.appendingPathComponent("cnn-fmnist.safetensors").path)
-        let masked = TemperatureMaskedClassifier(NetworkClassifier(network: model.network, classes: model.classes))
+        let masked = TemperatureMaskedClassifier(NetworkClassifier(network: model.network, classes: model.classes, context: testContext))
         let dataset = try Dataset.loadFashionMNIST(split: .test)
         let specs = [AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 10), epsilons: [0, 0.1]),
                      AttackSpec(id: "square", attack: "square", options: AttackOptions(queries: 300), epsilons: [0, 0.1])]
-        let request = EvalRequest(model: "cnn-masked", attacks: specs, threads: 2, extraChecks: true)
+        let request = EvalRequest(model: "cnn-masked", attacks: specs, extraChecks: true)
         let attacks = try specs.map { try AttackRegistry.make($0.attack, options: $0.options) }
         let info = ModelInfo(name: "cnn-masked", path: "(test)", architecture: "cnn", sha256: "", parameters: model.parameterCount, cardCleanAccuracy: nil)
-        let results = try evaluate(classifier: masked, dataset: dataset, indices: Array(0..<100), request: request, model: info, attacks: attacks)
+        let results = try evaluate(classifier: masked, dataset: dataset, indices: Array(0..<100), request: request, model: info, attacks: attacks, threads: testContext.threads)
         let status = Dictionary(uniqueKeysWithValues: results.checks.map { ($0.id, $0.status) })
         XCTAssertEqual(status["zero-gradients"], .fail, "\(results.checks)")
         XCTAssertEqual(status["blackbox-beats-whitebox"], .fail, "\(results.checks)")

@@ -4,6 +4,7 @@ import Harness
 import Metrics
 import Models
 import XCTest
+import _TestSupport
 
 /// `robust models record`: a run's robust accuracies land in the evaluated checkpoint's card, and
 /// only when the run evaluated exactly those weights.
@@ -18,9 +19,8 @@ final class ModelCardRecordTests: XCTestCase {
         }
         let checkpoint = folder.appendingPathComponent("mlp.safetensors").path
         let request = EvalRequest(model: checkpoint, samples: 20,
-                                  attacks: [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0, 0.1])],
-                                  threads: 1, extraChecks: false)
-        let results = try runEvaluation(request, progress: false)
+                                  attacks: [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0, 0.1])], extraChecks: false)
+        let results = try runEvaluation(request, context: testContext, progress: false)
         let run = folder.appendingPathComponent("run").path
         try writeRun(results, to: run)
         let (cardPath, entries) = try recordRobustAccuracy(run: run)

@@ -5,6 +5,7 @@ import Metrics
 import Models
 import Reports
 import XCTest
+import _TestSupport
 
 /// The shipped cnn exported to ONNX and imported again is the same model to the last bit: its
 /// evaluation records (samples.csv) equal the native checkpoint's under FGSM and PGD, and results.json
@@ -24,8 +25,7 @@ final class ONNXRoundTripTests: XCTestCase {
         let specs = [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0, 0.02, 0.05, 0.1]),
                      AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 5), epsilons: [0.02, 0.05])]
         func run(_ model: String) throws -> RunResults {
-            try runEvaluation(EvalRequest(model: model, modelsDirectory: models, samples: 64, attacks: specs, batchSize: 32,
-                                          threads: 2, seed: 3, extraChecks: false), progress: false)
+            try runEvaluation(EvalRequest(model: model, modelsDirectory: models, samples: 64, attacks: specs, batchSize: 32, seed: 3, extraChecks: false), context: testContext, progress: false)
         }
         let native = try run("cnn"), imported = try run(file)
         XCTAssertEqual(imported.samplesCSV(), native.samplesCSV())

@@ -5,6 +5,7 @@ import Harness
 import Metrics
 import Reports
 import XCTest
+import _TestSupport
 
 /// Colour images end to end: an imported 3x32x32 ONNX model (the pre-activation ResNet fixture)
 /// evaluated on an RGB PNG folder and on CIFAR-10 binaries, with the report's gallery in colour and
@@ -48,7 +49,7 @@ final class RGBEndToEndTests: XCTestCase {
     func request(dataset: String, data: String) -> EvalRequest {
         EvalRequest(model: Self.model, dataset: dataset, dataDirectory: data,
                     attacks: [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0, 0.02, 0.05])],
-                    batchSize: 16, threads: 2, seed: 1, extraChecks: false)
+                    batchSize: 16, seed: 1, extraChecks: false)
     }
 
     func testRGBImageFolderThroughEvalAndColourGallery() throws {
@@ -62,7 +63,7 @@ final class RGBEndToEndTests: XCTestCase {
             let png = try encodePNG(bytes: interleaved, width: 32, height: 32, channels: 3)
             try Data(png).write(to: folder.appendingPathComponent(String(format: "%03d.png", i)))
         }
-        let results = try runEvaluation(request(dataset: "imagefolder", data: root.path), progress: false)
+        let results = try runEvaluation(request(dataset: "imagefolder", data: root.path), context: testContext, progress: false)
         XCTAssertEqual(results.dataset.channels, 3)
         XCTAssertEqual(results.dataset.classNames, Self.classFolders)
         XCTAssertEqual(results.model.format, "onnx")
@@ -88,7 +89,7 @@ final class RGBEndToEndTests: XCTestCase {
         let folder = directory.appendingPathComponent("cifar")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data(bytes).write(to: folder.appendingPathComponent("test_batch.bin"))
-        let results = try runEvaluation(request(dataset: "cifar10", data: folder.path), progress: false)
+        let results = try runEvaluation(request(dataset: "cifar10", data: folder.path), context: testContext, progress: false)
         XCTAssertEqual(results.dataset.name, "cifar10")
         XCTAssertEqual(results.dataset.classNames.first, "airplane", "class names come from the dataset")
         XCTAssertEqual(results.clean.n, 30)

@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Metrics
 import XCTest
+import _TestSupport
 
 /// Targeted runs count a success only when the target is hit, and a sample pushed to another wrong
 /// class at a small ε is attacked again at larger ones (its target may be reachable there).
@@ -14,8 +15,8 @@ final class TargetedEvaluationTests: XCTestCase {
         let epsilons = [0, 0.02, 0.05, 0.1, 0.2]
         let spec = AttackSpec(id: "pgd", attack: "pgd", options: AttackOptions(steps: 10, target: .fixed(target)), epsilons: epsilons)
         let request = EvalRequest(model: "cnn", modelsDirectory: Self.repository.appendingPathComponent("models").path, samples: 150,
-                                  attacks: [spec], batchSize: 64, threads: 2, seed: 2, extraChecks: false)
-        let results = try runEvaluation(request, progress: false)
+                                  attacks: [spec], batchSize: 64, seed: 2, extraChecks: false)
+        let results = try runEvaluation(request, context: testContext, progress: false)
         var bySample: [Int: [SampleRecord]] = [:]
         for r in results.samples { bySample[r.index, default: []].append(r) }
         for r in results.samples where r.cleanPred == r.label && r.label != target {
@@ -44,7 +45,7 @@ final class TargetedEvaluationTests: XCTestCase {
         try Data("5, 3,9\n# a comment\n12 # another\n".utf8).write(to: file)
         let spec = AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0.05])
         let request = EvalRequest(model: "cnn", modelsDirectory: Self.repository.appendingPathComponent("models").path,
-                                  indicesFile: file.path, attacks: [spec], threads: 1, extraChecks: false)
-        XCTAssertEqual(try runEvaluation(request, progress: false).dataset.indices, [5, 3, 9, 12])
+                                  indicesFile: file.path, attacks: [spec], extraChecks: false)
+        XCTAssertEqual(try runEvaluation(request, context: testContext, progress: false).dataset.indices, [5, 3, 9, 12])
     }
 }

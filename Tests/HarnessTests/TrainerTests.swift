@@ -45,11 +45,11 @@ final class TrainerTests: XCTestCase {
         network.namedState().flatMap { $0.parameter.value.storage }
     }
 
-    func convConfig(seed: UInt64, threads: Int) -> TrainConfig {
+    func convConfig(seed: UInt64) -> TrainConfig {
         TrainConfig(epochs: 2, batchSize: 8, optimizer: .sgd(momentum: 0.9, nesterov: true), weightDecay: 5e-4,
                     noDecayOnBiasAndNorm: true,
                     schedule: LearningRateSchedule(base: 0.05, decay: .cosine(minimum: 0), warmupEpochs: 1),
-                    clipNorm: 5, seed: seed, threads: threads)
+                    clipNorm: 5, seed: seed)
     }
 
     func testLinearModelReachesFullTrainingAccuracy() {
@@ -57,10 +57,10 @@ final class TrainerTests: XCTestCase {
         let network = Sequential(Flatten(), Linear(16, 2, seed: 3))
         let indices = Array(0..<64)
         let config = TrainConfig(epochs: 5, batchSize: 8, optimizer: .sgd(momentum: 0.9, nesterov: false),
-                                 schedule: LearningRateSchedule(base: 0.1), seed: 5, threads: 1)
+                                 schedule: LearningRateSchedule(base: 0.1), seed: 5)
         var steps = 0, epochs = 0
         let report = train(network: network, train: data, trainIndices: indices, evalSet: data, evalIndices: indices,
-                           config: config, progress: { event in
+                           config: config, context: testContext, progress: { event in
             switch event {
             case .step: steps += 1
             case .epoch: epochs += 1
@@ -69,7 +69,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(report.epochs.count, 5)
         XCTAssertEqual([steps, epochs], [5 * 8, 5], "one event per step (64 / 8 per epoch) and per epoch")
         XCTAssertEqual(report.epochs.last?.evalAccuracy, 1)
-        XCTAssertEqual(evaluateAccuracy(network: network, dataset: data, indices: indices, batchSize: 16), 1)
+        XCTAssertEqual(evaluateAccuracy(network: network, dataset: data, indices: indices, batchSize: 16, context: testContext), 1)
         XCTAssertLessThan(report.epochs.last!.trainLoss, report.epochs.first!.trainLoss)
         XCTAssertFalse(network.isTraining, "train leaves the network in inference mode")
     }
@@ -79,9 +79,9 @@ final class TrainerTests: XCTestCase {
         let network = makeConvNet(seed: 11)
         let indices = Array(0..<32)
         let config = TrainConfig(epochs: 3, batchSize: 8, optimizer: .adamW(beta1: 0.9, beta2: 0.999, eps: 1e-8),
-                                 weightDecay: 0.01, schedule: LearningRateSchedule(base: 0.01), seed: 1, threads: 1)
-        train(network: network, train: data, trainIndices: indices, evalSet: nil, evalIndices: [], config: config)
-        XCTAssertEqual(evaluateAccuracy(network: network, dataset: data, indices: indices, batchSize: 32), 1)
+                                 weightDecay: 0.01, schedule: LearningRateSchedule(base: 0.01), seed: 1)
+        train(network: network, train: data, trainIndices: indices, evalSet: nil, evalIndices: [], config: config, context: testContext)
+        XCTAssertEqual(evaluateAccuracy(network: network, dataset: data, indices: indices, batchSize: 32, context: testContext), 1)
     }
 
     func testSameSeedGivesBitIdenticalWeightsAndOtherSeedDiffers() {
@@ -90,7 +90,7 @@ final class TrainerTests: XCTestCase {
         func run(seed: UInt64) -> [Float] {
             let network = makeConvNet(seed: 21)
             train(network: network, train: data, trainIndices: indices, evalSet: nil, evalIndices: [],
-                  config: convConfig(seed: seed, threads: 2))
+                  config: convConfig(seed: seed), context: testContext)
             return state(network)
         }
         let first = run(seed: 7)
@@ -102,13 +102,11 @@ final class TrainerTests: XCTestCase {
     func testOneAndTwoThreadsGiveBitIdenticalWeights() {
         let data = makeDataset(count: 40, size: 8, seed: 4)
         let indices = Array(0..<40)
-        let saved = Parallel.defaultThreads
         var results: [[Float]] = []
         for threads in [1, 2] {
             let network = makeConvNet(seed: 31)
             let report = train(network: network, train: data, trainIndices: indices, evalSet: data, evalIndices: indices,
-                               config: convConfig(seed: 9, threads: threads))
-            XCTAssertEqual(Parallel.defaultThreads, saved, "train restores the thread count")
+                               config: convConfig(seed: 9), context: ExecutionContext(threads: threads))
             XCTAssertNotNil(report.epochs.last?.evalLoss)
             results.append(state(network))
         }
@@ -120,9 +118,9 @@ final class TrainerTests: XCTestCase {
         let network = Sequential(Flatten(), Linear(16, 2, seed: 1))
         let config = TrainConfig(epochs: 1, batchSize: 4, optimizer: .adam(beta1: 0.9, beta2: 0.99, eps: 1e-8),
                                  schedule: LearningRateSchedule(base: 0.01, decay: .step(stepSize: 2, gamma: 0.5)),
-                                 clipValue: 1, seed: 3, threads: 1)
+                                 clipValue: 1, seed: 3)
         let report = train(network: network, train: data, trainIndices: Array(0..<16), evalSet: nil, evalIndices: [],
-                           config: config)
+                           config: config, context: testContext)
         let decoded = try JSONDecoder().decode(TrainReport.self, from: JSONEncoder().encode(report))
         XCTAssertEqual(decoded, report)
         XCTAssertEqual(decoded.config, config)

@@ -43,7 +43,7 @@ final class GEMMTests: XCTestCase {
             c.withUnsafeMutableBufferPointer { pc in
                 sgemm(t.ta, t.tb, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: pa.baseAddress!, lda: lda,
                       b: pb.baseAddress!, ldb: ldb, beta: t.beta, c: pc.baseAddress!, ldc: ldc,
-                      threads: threads, context: context)
+                      on: ExecutionContext(threads: threads, gemm: context))
             }
             ref.withUnsafeMutableBufferPointer { pr in
                 sgemmReference(t.ta, t.tb, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: pa.baseAddress!, lda: lda,
@@ -133,10 +133,11 @@ final class GEMMTests: XCTestCase {
                         let lda = ta == .n ? k : m, ldb = tb == .n ? n : k
                         let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22)
                         var expected = randomArray(m * n, seed: 23), actual = expected
+                        let exec = ExecutionContext(threads: 2, gemm: ctx)
                         sgemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &expected, ldc: n,
-                              threads: 2, context: ctx)
-                        let packed = PackedA(ta, a: a, lda: lda, m: m, k: k, context: ctx)
-                        sgemm(packedA: packed, tb, n: n, alpha: 0.5, b: b, ldb: ldb, beta: 2, c: &actual, ldc: n, threads: 2, context: ctx)
+                              on: exec)
+                        let packed = PackedA(ta, a: a, lda: lda, m: m, k: k, for: exec)
+                        sgemm(packedA: packed, tb, n: n, alpha: 0.5, b: b, ldb: ldb, beta: 2, c: &actual, ldc: n, on: exec)
                         XCTAssertEqual(actual, expected, "\(kernel.name) \(m)x\(k)x\(n) \(ta)\(tb)")
                     }
                 }
@@ -147,9 +148,9 @@ final class GEMMTests: XCTestCase {
     func testZeroDepthScalesC() {
         var c: [Float] = [1, 2, 3, 4]
         let a: [Float] = [0], b: [Float] = [0]
-        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 3, c: &c, ldc: 2)
+        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 3, c: &c, ldc: 2, on: testContext)
         XCTAssertEqual(c, [3, 6, 9, 12])
-        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        sgemm(.n, .n, m: 2, n: 2, k: 0, a: a, lda: 1, b: b, ldb: 2, beta: 0, c: &c, ldc: 2, on: testContext)
         XCTAssertEqual(c, [0, 0, 0, 0])
     }
 
@@ -165,7 +166,7 @@ final class GEMMTests: XCTestCase {
                     for threads in [1, 2, 3] {
                         var c = [Float](repeating: 0, count: m * n)
                         sgemm(ta, tb, m: m, n: n, k: k, a: a, lda: ta == .n ? k : m, b: b, ldb: tb == .n ? n : k,
-                              c: &c, ldc: n, threads: threads, context: ctx)
+                              c: &c, ldc: n, on: ExecutionContext(threads: threads, gemm: ctx))
                         outputs.append(c)
                     }
                     XCTAssertEqual(outputs[0], outputs[1], "\(kernel.name) \(m)x\(k)x\(n) \(ta)\(tb): 1 vs 2 threads")
@@ -179,17 +180,18 @@ final class GEMMTests: XCTestCase {
     /// enough to be measured (after a job that teaches the pool uneven speeds), with small blocks so
     /// the moving split lands inside A blocks: every call bit-identical to one thread.
     func testBitIdenticalWhileTheSplitAdapts() {
-        var ctx = GEMMContext(kernel: .best, mc: 24, kc: 40, nc: 64)
+        var ctx = GEMMContext(kernel: .detected(), mc: 24, kc: 40, nc: 64)
         ctx.parallelThreshold = 0
+        let exec = ExecutionContext(threads: 2, gemm: ctx)
         let (m, n, k) = (517, 203, 300)
         let a = randomArray(m * k, seed: 21), b = randomArray(k * n, seed: 22)
         var reference = [Float](repeating: 0, count: m * n)
-        sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &reference, ldc: n, threads: 1, context: ctx)
+        sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &reference, ldc: n, on: exec, threads: 1)
         for call in 0..<12 {
             // The thread that takes the first half measures slow (see ParallelTests for the shares moving).
-            Parallel.forEachShare(64, threads: 2) { spinUnevenly($0, costlyBelow: 32) }
+            exec.forEachShare(64) { spinUnevenly($0, costlyBelow: 32) }
             var c = [Float](repeating: 0, count: m * n)
-            sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, threads: 2, context: ctx)
+            sgemm(.n, .n, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, on: exec)
             XCTAssertEqual(c, reference, "call \(call)")
         }
     }
@@ -197,7 +199,7 @@ final class GEMMTests: XCTestCase {
     /// Small blocks, so the multi-threaded paths cross several k passes and column blocks, with
     /// beta != 0, on row and column splits, and short C (16 rows: B panels packed on the fly).
     func testBitIdenticalAcrossThreadCountsWithSmallBlocks() {
-        var ctx = GEMMContext(kernel: .best, mc: 16, kc: 40, nc: 64)
+        var ctx = GEMMContext(kernel: .detected(), mc: 16, kc: 40, nc: 64)
         ctx.parallelThreshold = 0
         ctx.packOnTheFlyMinDepth = 16
         for (m, n, k) in [(131, 97, 300), (300, 200, 70), (40, 1000, 130), (16, 300, 130), (17, 5, 3)] {
@@ -207,7 +209,7 @@ final class GEMMTests: XCTestCase {
                 for threads in [1, 2, 3] {
                     var c = c0
                     sgemm(ta, tb, m: m, n: n, k: k, alpha: 0.75, a: a, lda: ta == .n ? k : m, b: b,
-                          ldb: tb == .n ? n : k, beta: 0.5, c: &c, ldc: n, threads: threads, context: ctx)
+                          ldb: tb == .n ? n : k, beta: 0.5, c: &c, ldc: n, on: ExecutionContext(threads: threads, gemm: ctx))
                     outputs.append(c)
                 }
                 XCTAssertEqual(outputs[0], outputs[1], "\(m)x\(k)x\(n) \(ta)\(tb): 1 vs 2 threads")
@@ -225,7 +227,9 @@ final class GEMMTests: XCTestCase {
     }
 
     func testKernelSelectionPicksASupportedKernel() {
-        XCTAssertTrue(MicroKernel.supported.contains { $0.name == MicroKernel.best.name })
+        XCTAssertTrue(MicroKernel.supported.contains { $0.name == MicroKernel.detected().name })
+        XCTAssertEqual(MicroKernel.detected(environment: ["ROBUST_KERNEL": "portable"]).name, MicroKernel.portable.name)
+        XCTAssertEqual(MicroKernel.detected(environment: ["ROBUST_KERNEL": "no-such-kernel"]).name, MicroKernel.supported.first?.name)
         XCTAssertEqual(MicroKernel.supported.last?.name, MicroKernel.portable.name)
     }
 }

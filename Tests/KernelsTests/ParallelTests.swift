@@ -4,8 +4,10 @@ import Kernels
 import XCTest
 import _TestSupport
 
-/// `Parallel.forEach`: every index once, and inline (on the worker's own thread) when nested.
+/// `ExecutionContext.forEach`: every index once, and inline (on the worker's own thread) when nested.
 final class ParallelTests: XCTestCase {
+    let context = ExecutionContext(threads: 3)
+
     func testEveryIndexOnceAndNestedLoopsRunInline() {
         let outer = 6, inner = 5
         var hits = [Int](repeating: 0, count: outer * inner)
@@ -13,10 +15,10 @@ final class ParallelTests: XCTestCase {
         XCTAssertFalse(Parallel.isInsideWorker)
         hits.withUnsafeMutableBufferPointer { h in
         nestedInline.withUnsafeMutableBufferPointer { nested in
-            Parallel.forEach(outer, threads: 2) { i in
+            context.forEach(outer, threads: 2) { i in
                 let thread = pthread_self()
                 var sameThread = true
-                Parallel.forEach(inner, threads: 2) { j in
+                context.forEach(inner, threads: 2) { j in
                     h[i * inner + j] += 1
                     sameThread = sameThread && pthread_equal(thread, pthread_self()) != 0
                 }
@@ -36,7 +38,7 @@ final class ParallelTests: XCTestCase {
         for round in 0..<2_000 {
             let count = 1 + round % 37
             var hits = [Int](repeating: 0, count: count)
-            hits.withUnsafeMutableBufferPointer { h in Parallel.forEach(count, threads: 2) { h[$0] += 1 } }
+            hits.withUnsafeMutableBufferPointer { h in context.forEach(count, threads: 2) { h[$0] += 1 } }
             XCTAssertEqual(hits, [Int](repeating: 1, count: count), "round \(round)")
             total += hits.count
             if round % 500 == 499 { usleep(3_000) }
@@ -48,7 +50,7 @@ final class ParallelTests: XCTestCase {
             DispatchQueue.concurrentPerform(iterations: 2) { caller in
                 for _ in 0..<300 {
                     var hits = [Int](repeating: 0, count: 16)
-                    hits.withUnsafeMutableBufferPointer { h in Parallel.forEach(16, threads: 2) { h[$0] += 1 } }
+                    hits.withUnsafeMutableBufferPointer { h in context.forEach(16, threads: 2) { h[$0] += 1 } }
                     s[caller] += hits.reduce(0, +)
                 }
             }
@@ -64,7 +66,7 @@ final class ParallelTests: XCTestCase {
             let units = [1, 2, 3, 7, 16, 61][round % 6]
             var hits = [Int](repeating: 0, count: units)
             hits.withUnsafeMutableBufferPointer { h in
-                Parallel.forEachShare(units, threads: round % 3 + 1) { range in
+                context.forEachShare(units, threads: round % 3 + 1) { range in
                     for u in range { h[u] += 1 }
                     spinUnevenly(range, costlyBelow: units / 2)
                 }

@@ -31,16 +31,16 @@ final class ConvolutionFusedGEMMTests: XCTestCase {
             var fused = [Float](repeating: .nan, count: o * n)
             x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
-                let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows)
+                let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows, for: testContext)
                 col.withUnsafeMutableBufferPointer { cp in
                     im2col(xp.baseAddress!, g, into: cp.baseAddress!)
                     expected.withUnsafeMutableBufferPointer { ep in
-                        sgemm(packedA: packed, .n, n: n, b: cp.baseAddress!, ldb: n, c: ep.baseAddress!, ldc: n, threads: 1)
+                        sgemm(packedA: packed, .n, n: n, b: cp.baseAddress!, ldb: n, c: ep.baseAddress!, ldc: n, on: testContext, threads: 1)
                     }
                 }
                 for threads in [1, 2] {
                     fused.withUnsafeMutableBufferPointer { fp in
-                        sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, c: fp.baseAddress!, ldc: n, threads: threads)
+                        sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, c: fp.baseAddress!, ldc: n, on: testContext, threads: threads)
                     }
                     XCTAssertEqual(fused, expected, "geometry \(g), out \(o), threads \(threads)")
                 }

@@ -70,17 +70,15 @@ final class LayerStateTests: XCTestCase {
 
     /// Forward, dX and every parameter gradient bit-identical with 1 and 2 threads (batch 19: uneven chunks).
     func testBitIdenticalForOneAndTwoThreads() {
-        let saved = Parallel.defaultThreads
-        defer { Parallel.defaultThreads = saved }
         let x = randomTensor([19, 3, 9, 7], seed: 5)
         var results: [(Tensor, Tensor, [Tensor])] = []
         for threads in [1, 2] {
-            Parallel.defaultThreads = threads
+            let context = ExecutionContext(threads: threads)
             let net = makeNet(seed: 6)
             net.isTraining = true
-            let y = net.forward(x)
+            let y = net.forward(x, context: context)
             let (_, dLogits) = crossEntropy(logits: y, labels: (0..<19).map { $0 % 10 })
-            let dX = net.backward(dLogits, accumulateParameterGradients: true)
+            let dX = net.backward(dLogits, accumulateParameterGradients: true, context: context)
             results.append((y, dX, net.namedState().map { $0.parameter.kind == .parameter ? $0.parameter.grad : $0.parameter.value }))
         }
         XCTAssertEqual(results[0].0.storage, results[1].0.storage, "forward differs")

@@ -16,7 +16,7 @@ final class ONNXFixtureTests: XCTestCase {
         for name in Self.names {
             let (model, golden) = try ONNXFixture.load(name)
             let x = ONNXFixture.probe(golden)
-            let logits = model.makeClassifier().logits(x)
+            let logits = model.makeClassifier(context: testContext).logits(x)
             let expected = Tensor(shape: logits.shape, storage: golden.probe.logits.flatMap { $0 })
             assertClose(logits, expected, rtol: 1e-5, atol: 1e-4, "\(name) logits")
         }
@@ -30,8 +30,8 @@ final class ONNXFixtureTests: XCTestCase {
         XCTAssertEqual(model.onnx?.finalActivation, "Softmax")
         XCTAssertTrue(model.notes.contains { $0.contains("strips it") }, "\(model.notes)")
         let x = ONNXFixture.probe(golden)
-        let logits = model.makeClassifier().logits(x)
-        XCTAssertEqual(logits, plain.makeClassifier().logits(x))
+        let logits = model.makeClassifier(context: testContext).logits(x)
+        XCTAssertEqual(logits, plain.makeClassifier(context: testContext).logits(x))
         let k = logits.dim(1)
         let probabilities = (0..<logits.dim(0)).flatMap { i -> [Float] in
             let row = logits.storage[i * k..<(i + 1) * k].map(Double.init)
@@ -46,7 +46,7 @@ final class ONNXFixtureTests: XCTestCase {
     func testInputGradientsPassCentralDifferences() throws {
         for name in Self.names {
             let (model, golden) = try ONNXFixture.load(name)
-            let classifier = model.makeClassifier()
+            let classifier = model.makeClassifier(context: testContext)
             // Probe pixels are multiples of 1/255: they tie in max-pools and sit on ReLU kinks far more
             // often than real data. A small seeded offset moves them off the grid.
             let probe = ONNXFixture.probe(golden).gathering([0, 1])
@@ -82,7 +82,7 @@ final class ONNXFixtureTests: XCTestCase {
         for name in Self.names {
             let (model, golden) = try ONNXFixture.load(name)
             let batch = try ONNXFixture.images(golden)
-            let classifier = model.makeClassifier()
+            let classifier = model.makeClassifier(context: testContext)
             let fgsm = try AttackRegistry.make("fgsm", options: AttackOptions())
             for entry in golden.fgsm.perEps {
                 let context = AttackContext(eps: Float(entry.eps), seed: 0, indices: batch.indices)
@@ -103,7 +103,7 @@ final class ONNXFixtureTests: XCTestCase {
         for name in Self.names {
             let (model, golden) = try ONNXFixture.load(name)
             let batch = try ONNXFixture.images(golden)
-            let classifier = model.makeClassifier()
+            let classifier = model.makeClassifier(context: testContext)
             let pgd = try AttackRegistry.make("pgd", options: AttackOptions(steps: golden.pgd.steps, stepSize: golden.pgd.alpha))
             var correct = 0
             for start in stride(from: 0, to: batch.labels.count, by: 250) {
