@@ -25,14 +25,13 @@ public enum Objective: String, Sendable, CaseIterable {
         var values = [Float](repeating: 0, count: n)
         var dLogits = Tensor(shape: [n, k])
         for i in 0..<n {
-            let z = (0..<k).map { Double(logits.storage[i * k + $0]) }
+            let z = logits.logitRow(i)
             var g = [Double](repeating: 0, count: k)
             let y = labels[i]
             let value: Double
             switch self {
             case .crossEntropy, .targetedCrossEntropy:
-                let zMax = z.max()!
-                let lse = zMax + log(z.reduce(0) { $0 + exp($1 - zMax) })
+                let lse = logSumExp(z)
                 let c = self == .crossEntropy ? y : targets![i]
                 for j in 0..<k { g[j] = exp(z[j] - lse) }
                 g[c] -= 1
@@ -79,12 +78,4 @@ public enum Objective: String, Sendable, CaseIterable {
 /// Indices of `z` sorted by value, largest first (ties by index, so the order is deterministic).
 func sortedDescending(_ z: [Double]) -> [Int] {
     z.indices.sorted { z[$0] != z[$1] ? z[$0] > z[$1] : $0 < $1 }
-}
-
-/// The index of the largest logit of row `i` (first on ties, as `torch.argmax`).
-public func argmax(_ logits: Tensor, row i: Int) -> Int {
-    let k = logits.dim(1)
-    var best = 0
-    for j in 1..<k where logits.storage[i * k + j] > logits.storage[i * k + best] { best = j }
-    return best
 }

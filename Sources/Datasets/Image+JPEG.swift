@@ -43,24 +43,3 @@ public func decodeJPEG(_ data: [UInt8], path: String) throws -> DecodedImage {
     guard status == 0 else { throw fail("not a readable JPEG (\(libraryError()))") }
     return DecodedImage(width: Int(width), height: Int(height), channels: channels, bytes: pixels)
 }
-
-/// Encodes 8-bit JPEG bytes from floats in [0,1] (C×H×W, 1 or 3 channels) at `quality` 1...100.
-///
-/// robust reads JPEG folders, so tests need real JPEG files to read; this makes them with the
-/// same library (4:4:4, no chroma subsampling). Lossy: decoding gives back values within a few levels.
-public func encodeJPEG(pixels: [Float], width: Int, height: Int, channels: Int, quality: Int = 95) -> [UInt8] {
-    precondition(channels == 1 || channels == 3, "encodeJPEG: channels must be 1 or 3, got \(channels)")
-    precondition(width > 0 && height > 0 && pixels.count == width * height * channels,
-                 "encodeJPEG: \(pixels.count) values for \(channels)×\(height)×\(width)")
-    let interleaved = interleave(pixels, width: width, height: height, channels: channels)
-    guard let handle = tjInitCompress() else { preconditionFailure("encodeJPEG: cannot start the JPEG encoder") }
-    defer { tjDestroy(handle) }
-    var output: UnsafeMutablePointer<UInt8>? = nil
-    var size: UInt = 0
-    let status = tjCompress2(handle, interleaved, Int32(width), 0, Int32(height),
-                             Int32(channels == 3 ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue), &output, &size,
-                             Int32(channels == 3 ? TJSAMP_444.rawValue : TJSAMP_GRAY.rawValue), Int32(min(max(quality, 1), 100)), 0)
-    defer { tjFree(output) }
-    precondition(status == 0 && output != nil, "encodeJPEG: \(String(cString: tjGetErrorStr2(handle)))")
-    return Array(UnsafeBufferPointer(start: output, count: Int(size)))
-}

@@ -1,3 +1,4 @@
+import Files
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ extension Model {
         }
         let data = SafeTensors.encode(stateFile())
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeAtomically(data, to: path)
         } catch {
             throw CheckpointError(path: path, reason: "cannot be written: \(error.localizedDescription)")
         }

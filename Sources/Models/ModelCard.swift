@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// The JSON description written beside every checkpoint (`cnn-fmnist.json` for
@@ -123,7 +124,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// Writes the card atomically (temporary file, then rename).
     public func write(to path: String) throws {
         do {
-            try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeAtomically(encoded(), to: path)
         } catch {
             throw CheckpointError(path: path, reason: "model card cannot be written: \(error.localizedDescription)")
         }

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import TensorCore
 
@@ -188,7 +189,7 @@ public enum SafeTensors {
     public static func write(_ file: File, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         do {
-            try encode(file).write(to: url, options: .atomic)
+            try writeAtomically(encode(file), to: url.path)
         } catch {
             throw CheckpointError(path: path, reason: "cannot be written: \(error.localizedDescription)")
         }

@@ -8,16 +8,8 @@ enum Format {
         String(format: "%.1f%%", 100 * fraction)
     }
 
-    /// An epsilon as people write it: `0.1`, `0.0314`, or `8/255` when it is a whole number of
-    /// 255ths that a short decimal would not show exactly.
-    static func eps(_ value: Double) -> String {
-        let steps = value * 255
-        let shortDecimal = (value * 1e4).rounded() / 1e4
-        if abs(shortDecimal - value) > 1e-12, abs(steps - steps.rounded()) < 1e-6 {
-            return "\(Int(steps.rounded()))/255"
-        }
-        return decimal(value)
-    }
+    /// An epsilon as people write it (see `formatEpsilon`).
+    static func eps(_ value: Double) -> String { formatEpsilon(value) }
 
     /// A plain decimal with at most `digits` significant digits and no trailing zeros: `0.05`, `12.5`, `3`.
     static func decimal(_ value: Double, digits: Int = 4) -> String {
@@ -66,4 +58,15 @@ enum Format {
         let rest = ranges.count > maxRanges ? ", … (\(ranges.count) ranges)" : ""
         return shown.joined(separator: ", ") + rest
     }
+}
+
+/// An epsilon as people write it, everywhere robust shows one (report, gate verdicts): a short
+/// decimal when one is exact (`0.1`, `0.123456`), else `k/255` when it is a whole number of 255ths
+/// (`8/255`), else four significant digits (`0.3` for 0.30000000000000004).
+public func formatEpsilon(_ value: Double) -> String {
+    let short = String(format: "%g", value)
+    if Double(short) == value { return short }
+    let steps = value * 255
+    if steps.rounded() >= 1, abs(steps - steps.rounded()) < 1e-6 { return "\(Int(steps.rounded()))/255" }
+    return Format.decimal(value)
 }

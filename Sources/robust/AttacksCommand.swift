@@ -1,5 +1,5 @@
+import Harness
 import ArgumentParser
-import Attacks
 
 /// `robust attacks`: the attack registry with norms, kind and parameters.
 struct AttacksCommand: ParsableCommand {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Kernels
 
 /// `robust bench`: throughput of the compute core, for BENCHMARKS.md.
 struct Bench: ParsableCommand {

@@ -1,10 +1,6 @@
 import ArgumentParser
-import Attacks
 import Foundation
 import Harness
-import Kernels
-import Metrics
-import Models
 
 /// `robust eval`: robustness-accuracy curves of a model under attack.
 struct EvalCommand: ParsableCommand {

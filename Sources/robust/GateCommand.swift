@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Kernels
 
 /// `robust gate`: judges a run's results.json against requirements, a baseline and its own validity
 /// checks, and exits 1 when robustness dropped, so a CI job fails. All logic is in Harness (`runGate`).

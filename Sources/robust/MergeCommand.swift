@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Metrics
 
 /// `robust merge`: shard run folders into the run folder one process would have written.
 struct MergeCommand: ParsableCommand {

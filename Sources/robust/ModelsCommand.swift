@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Models
 
 /// `robust models`: the architectures robust can build and the checkpoints shipped in `models/`.
 struct ModelsCommand: ParsableCommand {
@@ -134,7 +133,7 @@ struct ModelsLogits: ParsableCommand {
         }
         let bytes = logits.map { $0.bitPattern.littleEndian }.withUnsafeBufferPointer { Data(buffer: $0) }
         do {
-            try bytes.write(to: URL(fileURLWithPath: out), options: .atomic)
+            try writeAtomically(bytes, to: out)
         } catch {
             throw ToolError.badInput("cannot write --out \(out): \(error.localizedDescription)")
         }

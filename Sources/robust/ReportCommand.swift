@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Metrics
-import Reports
 
 /// `robust report`: re-renders a run's HTML report and CSV files from its results.json, or
 /// compares several runs on one page.

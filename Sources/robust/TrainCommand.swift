@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Harness
-import Metrics
-import Kernels
-import NN
 
 /// `robust train`: trains a zoo architecture and writes a checkpoint with its model card.
 struct TrainCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import Attacks
 import NN
+import Workflow
 
 /// Adversarial training: how each training batch is replaced by adversarial examples.
 public struct AdversarialTraining: Codable, Equatable, Sendable {
@@ -102,9 +103,8 @@ func smoothedCrossEntropy(logits: Tensor, labels: [Int], smoothing: Float) -> (l
     var dLogits = Tensor(shape: logits.shape)
     var total = 0.0
     for i in 0..<n {
-        let z = (0..<k).map { Double(logits.storage[i * k + $0]) }
-        let m = z.max()!
-        let lse = m + log(z.reduce(0) { $0 + exp($1 - m) })
+        let z = logits.logitRow(i)
+        let lse = logSumExp(z)
         for j in 0..<k {
             let target = Double(smoothing) / Double(k) + (j == labels[i] ? 1 - Double(smoothing) : 0)
             total += target * (lse - z[j])

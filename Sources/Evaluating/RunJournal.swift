@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import Metrics
 #if canImport(Glibc)
@@ -5,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Workflow
 
 /// The finished work of a run, appended to `journal.jsonl` in its folder as each batch of an attack
 /// at one ε completes, so that `robust eval --resume` continues a killed run where it stopped.
@@ -64,7 +66,7 @@ final class RunJournal {
         // Rewrite what is kept (drops a torn last line), then append from there.
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try kept.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try writeAtomically(kept, to: path)
         } catch {
             throw ToolError.badInput("cannot write \(path): \(error.localizedDescription); pick another --out")
         }

@@ -1,6 +1,9 @@
 import Foundation
 import Metrics
 import Models
+import Reports
+import Files
+import Workflow
 
 /// Records a run's robust accuracies in the model card of the checkpoint it evaluated, so a card
 /// carries its measured robustness next to its clean accuracy (`robust models record RUN`).

@@ -5,6 +5,8 @@ import Kernels
 import Metrics
 import Models
 import Reports
+import Files
+import Workflow
 
 /// `robust eval` as a function: loads the model and data, checks they fit, runs every attack,
 /// the validity checks and the worst case, and returns the run's `RunResults`.
@@ -139,18 +141,6 @@ private func loadModel(_ request: EvalRequest, for dataset: Dataset) throws -> (
                          opset: model.onnx?.opset, producer: model.onnx?.producer, opHistogram: model.onnx?.opHistogram,
                          notes: model.notes.isEmpty ? nil : model.notes)
     return (model, info)
-}
-
-/// `LoadedModel.load` with its errors as `ToolError`s: unknown names usage (exit 2), bad files bad input (exit 3).
-public func loadModel(_ reference: String, dataset: String, modelsDirectory: String,
-                      conventions: InputConventions = InputConventions()) throws -> LoadedModel {
-    do {
-        return try LoadedModel.load(reference, dataset: dataset, modelsDirectory: modelsDirectory, conventions: conventions)
-    } catch let error as ModelError {
-        throw ToolError.usage(error.message)
-    } catch {
-        throw ToolError.badInput("\(error)")
-    }
 }
 
 /// Checks, before any work, that the run folder can be written: a full evaluation that then cannot

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Models
+import Workflow
 
 /// Which shard of a run to evaluate, as asked for by `--shard I/N` or by a batch system's environment.
 ///

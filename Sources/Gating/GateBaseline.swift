@@ -1,4 +1,5 @@
 import Metrics
+import Reports
 
 /// A run compared with a baseline run, point by point: clean accuracy and every curve point
 /// (attack id, norm, epsilon) both runs have.

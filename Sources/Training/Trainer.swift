@@ -3,6 +3,7 @@ import Models
 import Datasets
 import Kernels
 import NN
+import Workflow
 
 /// Trains `network` in place with mini-batch gradient descent and softmax cross-entropy.
 ///
@@ -169,12 +170,5 @@ public func evaluateAccuracy(network: any Layer, dataset: Dataset, indices: [Int
 
 /// How many rows of `logits` `[N, K]` have their arg-max (first maximum on ties, as `torch.argmax`) at the label.
 func countCorrect(logits: Tensor, labels: [Int]) -> Int {
-    let k = logits.shape[1]
-    var correct = 0
-    for (i, label) in labels.enumerated() {
-        var best = 0
-        for j in 1..<k where logits.storage[i * k + j] > logits.storage[i * k + best] { best = j }
-        if best == label { correct += 1 }
-    }
-    return correct
+    labels.indices.filter { argmax(logits, row: $0) == labels[$0] }.count
 }

@@ -1,5 +1,6 @@
 import Kernels
 import TensorCore
+import Workflow
 
 /// One GEMM benchmark result (`robust bench gemm --json` prints one per shape).
 public struct GEMMBenchResult: Codable, Sendable {

@@ -80,16 +80,7 @@ struct AdversarialBatch {
 
 /// Row-wise softmax in Double, flattened [n * k].
 func softmaxRows(_ logits: Tensor) -> [Double] {
-    let n = logits.dim(0), k = logits.dim(1)
-    var out = [Double](repeating: 0, count: n * k)
-    for i in 0..<n {
-        let z = (0..<k).map { Double(logits.storage[i * k + $0]) }
-        let m = z.max()!
-        let e = z.map { exp($0 - m) }
-        let s = e.reduce(0, +)
-        for j in 0..<k { out[i * k + j] = e[j] / s }
-    }
-    return out
+    (0..<logits.dim(0)).flatMap { softmax(logits.logitRow($0)) }
 }
 
 /// TRADES' outer loss on a batch: CE(f(x), y) + beta * KL(f(x) || f(x')), mean over the batch.

@@ -1,5 +1,6 @@
 import Kernels
 import NN
+import Workflow
 
 /// One Conv2d benchmark: forward, backward to the input only (what an attack pays), and the
 /// weight gradient (backward with parameter gradients minus backward without).

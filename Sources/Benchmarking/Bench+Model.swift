@@ -1,6 +1,7 @@
 import Kernels
 import Models
 import NN
+import Workflow
 
 /// Throughput of one zoo architecture on Fashion-MNIST-shaped input: inference (forward in
 /// inference mode) and training steps (forward, cross-entropy, backward with parameter

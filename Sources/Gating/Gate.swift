@@ -1,5 +1,8 @@
 import Foundation
 import Metrics
+import Reports
+import Files
+import Workflow
 
 /// What `robust gate` was asked on the command line, as written: parsing and validating it is
 /// the library's job (`resolvedConfig()`), so every caller gets the same errors.

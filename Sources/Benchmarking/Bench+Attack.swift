@@ -6,6 +6,7 @@ import NN
 #if canImport(Glibc)
 import Glibc
 #endif
+import Workflow
 
 /// Throughput of an attack on a shipped checkpoint with fixed work: real Fashion-MNIST test
 /// images, pruning off (every sample runs every step), images per second over `runs` batches.

@@ -1,5 +1,7 @@
 import Foundation
 import Metrics
+import Reports
+import Workflow
 
 /// One requirement a CI gate checks, as a user writes it: `clean>=0.90`, `pgd@0.1>=0.70`,
 /// `worst@8/255>=40%`, `pgd:l2@0.5>=0.6`.
@@ -102,15 +104,6 @@ public enum GateComparison: String, CaseIterable, Equatable, Sendable {
         case .below: return measured < bound
         }
     }
-}
-
-/// An epsilon for people: a short decimal when it is one (`0.1`), else `k/255` when it is one (`8/255`).
-func formatEpsilon(_ eps: Double) -> String {
-    let decimal = String(format: "%g", eps)
-    if Double(decimal) == eps { return decimal }
-    let steps = eps * 255
-    if steps.rounded() >= 1, abs(steps - steps.rounded()) < 1e-6 { return "\(Int(steps.rounded()))/255" }
-    return decimal
 }
 
 /// An accuracy for people, to four decimals (a tenth of a sample at n = 1000).

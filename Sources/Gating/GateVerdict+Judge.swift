@@ -1,4 +1,5 @@
 import Metrics
+import Workflow
 
 /// Judging a run: the pure part of the gate, from results to verdict (no files, no output).
 extension GateVerdict {

@@ -1,4 +1,6 @@
 import Metrics
+import Reports
+import Workflow
 
 /// Judging a requirement against a run.
 extension GateRequirement {

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import Workflow
 
 /// Reading a gate file (`--config gate.yaml`):
 ///

@@ -72,7 +72,7 @@ public struct AttackEvaluation {
             let z = classifier.logits(batch.x)
             if b == 0 { deterministic = classifier.logits(batch.x) == z }
             for row in 0..<batch.labels.count {
-                let (p, c) = prediction(z, row: row)
+                let (p, c) = argmaxAndProbability(z, row: row)
                 predictions.append(p)
                 confidences.append(c)
             }
@@ -140,7 +140,7 @@ public struct AttackEvaluation {
                 let d = adv.count / max(1, chunk.count)
                 for (row, pos) in chunk.enumerated() {
                     let advRow = adv.storage[row * d..<(row + 1) * d], cleanRow = batch.x.storage[row * d..<(row + 1) * d]
-                    let (pred, confidence) = prediction(z, row: row)
+                    let (pred, confidence) = argmaxAndProbability(z, row: row)
                     let (linf, l2) = perturbationNorms(advRow, cleanRow)
                     let size = norm == .linf ? linf : l2
                     if size > eps + 1e-6 || advRow.contains(where: { !($0 >= 0 && $0 <= 1) }) { violations += 1 }
@@ -204,15 +204,6 @@ public struct AttackEvaluation {
 
     /// Zero-gradient and non-finite counts seen so far.
     var monitor: MonitoredClassifier { classifier }
-}
-
-/// Argmax and softmax probability of row `row`.
-func prediction(_ logits: Tensor, row: Int) -> (Int, Double) {
-    let k = logits.dim(1)
-    let best = argmax(logits, row: row)
-    let m = Double(logits.storage[row * k + best])
-    let total = logits.storage[row * k..<(row + 1) * k].reduce(0.0) { $0 + exp(Double($1) - m) }
-    return (best, 1 / total)
 }
 
 /// Pixels in [0, 1] as bytes.

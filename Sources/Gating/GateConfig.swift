@@ -1,3 +1,4 @@
+import Workflow
 /// What a CI gate judges: requirements, a baseline to compare with, and how strictly the run's
 /// validity checks count. A `--config` file and the command-line flags each give one; the flags
 /// add requirements to the file's and override its other settings (`overridden(by:)`).

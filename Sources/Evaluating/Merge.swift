@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Workflow
 
 /// `robust merge`: the shards of one run, put together into the results one process would have
 /// written (timings aside: they are the shards' sums).

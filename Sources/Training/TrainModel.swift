@@ -3,6 +3,8 @@ import Foundation
 import Metrics
 import Models
 import NN
+import Files
+import Workflow
 
 /// What `robust train` asks for: an architecture, data, a recipe and where to write the result.
 public struct TrainRequest: Sendable {

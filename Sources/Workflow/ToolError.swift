@@ -51,6 +51,6 @@ public func singleLine(_ message: String) -> String {
 
 /// The first line of a library's error: Yams follows its message with the offending line and a
 /// caret under it, which a one-line error cannot show.
-func firstLine(of error: Error) -> String {
+public func firstLine(of error: Error) -> String {
     "\(error)".split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "\(error)"
 }
