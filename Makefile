@@ -1,7 +1,7 @@
 # robust: build, test, benchmark. `make test` works on a fresh machine (it installs what it needs).
 SWIFT ?= swift
 # chromium: ReportsTests renders the HTML report headless and checks the screenshot.
-APT_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
+APT_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium python3
 BIN := .build/release/robust
 
 .PHONY: setup build test test-slurm sanitize fuzz eval gate baseline bench models robust-models showcase clean
@@ -19,8 +19,10 @@ setup:
 build: setup
 	$(SWIFT) build -c release
 
-## test: the whole test suite. Release mode: the kernels are hundreds of times slower in debug.
+## test: the import rules (scripts/check_imports.py), then the whole test suite. Release mode: the kernels are
+## hundreds of times slower in debug.
 test: setup
+	python3 scripts/check_imports.py
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 

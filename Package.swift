@@ -12,9 +12,10 @@ let avx512Flags: [SwiftSetting] = []
 let avx2Flags: [SwiftSetting] = []
 #endif
 
+// Linux only (README, "Platform"): the worker pool, the process memory policy and the CPU-feature probe are
+// written and tested for Linux; the Darwin branches elsewhere are not built by any CI.
 let package = Package(
     name: "robust",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "robust", targets: ["robust"]),
     ],
@@ -30,11 +31,11 @@ let package = Package(
         .target(name: "KernelsAVX512", dependencies: ["Prefetch"], swiftSettings: avx512Flags),
         .target(name: "KernelsAVX2", swiftSettings: avx2Flags),
         .target(name: "Kernels", dependencies: ["KernelsAVX512", "KernelsAVX2", "Prefetch"]),
-        .target(name: "TensorCore", dependencies: ["Kernels"]),
+        .target(name: "TensorCore"),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         // ONNX's schema as Swift types, generated once by scripts/gen_onnx_proto.sh (no build plugin).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "Models", dependencies: ["NN", "Kernels", "ONNXProto", "Files", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .target(name: "Models", dependencies: ["NN", "TensorCore", "Kernels", "ONNXProto", "Files", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                                               .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -46,11 +47,11 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Metrics", "Files", "CPNG"]),
         // The workflows `robust` runs, one target each over a shared base; `Harness` is their facade.
         .target(name: "Workflow", dependencies: ["Datasets", "Models", "Metrics", "Files"]),
-        .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "Metrics", "Reports", "Files",
+        .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "NN", "Metrics", "Reports", "Files",
                                                    .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "Metrics", "Files"]),
+        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "NN", "Metrics", "Files"]),
         .target(name: "Gating", dependencies: ["Workflow", "Metrics", "Reports", "Files", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Benchmarking", dependencies: ["Workflow", "Kernels", "Attacks", "Datasets", "Models"]),
+        .target(name: "Benchmarking", dependencies: ["Workflow", "Kernels", "TensorCore", "NN", "Attacks", "Datasets", "Models"]),
         .target(name: "Harness", dependencies: ["Workflow", "Evaluating", "Training", "Gating", "Benchmarking", "Attacks", "Kernels",
                                                 "Models", "Metrics", "Reports", "Files"]),
         .executableTarget(name: "robust", dependencies: [
@@ -59,19 +60,19 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["TensorCore", "NN", "Kernels", "Models", "Reports", "CJPEG"]),
         // libFuzzer harnesses (`make fuzz`); the table is a library so the tests replay saved findings.
-        .target(name: "_FuzzTargets", dependencies: ["Datasets", "Models", "Harness"]),
+        .target(name: "_FuzzTargets", dependencies: ["Datasets", "Models", "Metrics", "Harness"]),
         .executableTarget(name: "robust-fuzz", dependencies: ["_FuzzTargets"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "ONNXProto", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "ONNXProto", "_TestSupport"]),
         // Imported ONNX fixtures (Tests/Fixtures/onnx, made by scripts/make_onnx_fixtures.py) against PyTorch's figures.
         .testTarget(name: "ONNXTests", dependencies: ["Models", "Attacks", "Datasets", "_TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Kernels", "Models", "Datasets", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "_TestSupport"]),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Kernels", "NN", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Reports", "Files"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
     ]
 )

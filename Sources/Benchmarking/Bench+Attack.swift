@@ -5,6 +5,8 @@ import Models
 import NN
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Workflow
 
@@ -48,6 +50,11 @@ public func benchAttack(model name: String, attack: String, steps: Int, batchSiz
 /// The process's peak resident set size in MiB (Linux reports ru_maxrss in KiB).
 public func peakResidentMiB() -> Double {
     var usage = rusage()
-    getrusage(__rusage_who_t(0), &usage) // 0 is RUSAGE_SELF
+    #if os(Linux)
+    getrusage(__rusage_who_t(0), &usage) // 0 is RUSAGE_SELF; ru_maxrss in KiB
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / (1024 * 1024) // bytes on Darwin
+    #endif
     return Double(usage.ru_maxrss) / 1024
 }

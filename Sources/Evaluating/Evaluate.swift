@@ -1,7 +1,6 @@
 import Attacks
 import Datasets
 import Foundation
-import Kernels
 import Metrics
 import Models
 import Reports

@@ -354,7 +354,7 @@ func macroKernel(_ kernel: MicroKernel, kc: Int, mc: Int, nc: Int, alpha: Float,
 /// m >= n), unless it has too few panels to go round.
 public struct WorkerSplit {
     public let byRows: Bool
-    /// Micro-panels along the split dimension: the units `Parallel.forEachShare` hands out.
+    /// Micro-panels along the split dimension: the units `ExecutionContext.forEachShare` hands out.
     public let panels: Int
 
     public init(workers: Int, m: Int, n: Int, mr: Int, nr: Int) {

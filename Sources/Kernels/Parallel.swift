@@ -57,7 +57,7 @@ enum ProcessInfoCores {
     }
 }
 
-/// The thread-specific slot that marks `Parallel.forEach` workers (any non-nil value means "inside").
+/// The thread-specific slot that marks parallel-for workers (any non-nil value means "inside").
 private let workerKey: pthread_key_t = {
     var key = pthread_key_t()
     pthread_key_create(&key, nil)

@@ -3,7 +3,7 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// Worker threads for `Parallel.forEach` that spin for a while after each job before they sleep.
+/// Worker threads for `ExecutionContext.forEach` that spin for a while after each job before they sleep.
 ///
 /// Why: on these VMs a Dispatch worker that has been idle for a millisecond or two takes about as
 /// long again to wake, so a parallel region of a few hundred microseconds (a dense layer's GEMM,

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Attacks
 import Models
 import NN
@@ -123,6 +128,3 @@ func tradesStep(network: any Layer, context: ExecutionContext, clean x: Tensor, 
     return (Float(loss), zClean)
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

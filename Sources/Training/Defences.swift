@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Attacks
 import NN
 import Workflow
@@ -114,6 +119,3 @@ func smoothedCrossEntropy(logits: Tensor, labels: [Int], smoothing: Float) -> (l
     return (Float(total / Double(n)), dLogits)
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

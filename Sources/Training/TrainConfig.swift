@@ -1,4 +1,3 @@
-import Kernels
 import NN
 
 /// Everything that determines a training run: with the same config, data and initial weights the

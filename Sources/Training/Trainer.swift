@@ -1,7 +1,6 @@
 import Attacks
 import Models
 import Datasets
-import Kernels
 import NN
 import Workflow
 

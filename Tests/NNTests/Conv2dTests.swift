@@ -86,6 +86,10 @@ final class Conv2dTests: XCTestCase {
     /// awkward sizes: 1x1 and prime-sided images, channel counts 7, 8, 9, 13 and 32, padding 0 to k - 1.
     func testInputGradientOnBothSidesOfTheEightChannelSwitch() {
         var i = 0
+        // Every kernel this CPU runs: the portable one never takes the transposed path, so both
+        // algorithms meet the reference on every machine.
+        for microKernel in MicroKernel.supported {
+        let context = ExecutionContext(threads: 2, gemm: .tuned(for: microKernel))
         for channels in [7, 8, 9, 13, 32] {
             for (kernel, padding) in [(1, 0), (3, 0), (3, 1), (3, 2), (5, 2)] {
                 for (height, width) in [(1, 1), (7, 5), (11, 13)] where height + 2 * padding >= kernel && width + 2 * padding >= kernel {
@@ -93,16 +97,42 @@ final class Conv2dTests: XCTestCase {
                                    kernel: kernel, stride: 1, padding: padding, bias: false)
                     let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: 1, padding: c.padding, bias: false, seed: UInt64(400 + i))
                     let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: UInt64(500 + i))
-                    let dY = randomTensor(conv.forward(x).shape, seed: UInt64(600 + i))
-                    let dX = conv.backward(dY, accumulateParameterGradients: false)
+                    let dY = randomTensor(conv.forward(x, context: context).shape, seed: UInt64(600 + i))
+                    let dX = conv.backward(dY, accumulateParameterGradients: false, context: context)
                     let dXRef = conv2dInputGradientReference(outputGradient: dY.storage, weight: conv.weight.value.storage,
                                                              batch: c.batch, outChannels: c.out, geometry: geometry(c))
-                    assertClose(dX, Tensor(shape: x.shape, storage: dXRef), "dX \(c)")
+                    assertClose(dX, Tensor(shape: x.shape, storage: dXRef), "dX \(c), \(microKernel.name), \(conv.inputGradientPath(forInput: x.shape, context: context))")
                     i += 1
                 }
             }
         }
+        }
         XCTAssertGreaterThan(i, 50)
+    }
+
+    /// Which input-gradient algorithm a layer takes depends on its shape and the context's kernel
+    /// only, on both sides of every switch: 8 input channels, stride 1, a 1x1 kernel, the column
+    /// matrix's size against L2, and a kernel with or without in-place reads.
+    func testInputGradientPathIsAFunctionOfShapeAndContext() {
+        typealias Path = Conv2d.InputGradientPath
+        func path(_ c: Int, kernel k: Int, stride: Int = 1, padding: Int, side: Int = 12, on context: ExecutionContext) -> Path {
+            Conv2d(c, 4, kernelSize: k, stride: stride, padding: padding, seed: 1)
+                .inputGradientPath(forInput: [2, c, side, side], context: context)
+        }
+        let portable = ExecutionContext(threads: 1, gemm: .tuned(for: .portable))
+        XCTAssertEqual(path(8, kernel: 3, padding: 1, on: portable), .gemmGather, "no in-place kernel: never transposed")
+        XCTAssertEqual(path(7, kernel: 1, padding: 0, on: portable), .gemmIdentity)
+        XCTAssertEqual(path(7, kernel: 3, stride: 2, padding: 1, on: portable), .gemmChunked, "strided")
+        XCTAssertEqual(path(7, kernel: 3, padding: 1, side: 160, on: portable), .gemmChunked, "column matrix beyond L2")
+        XCTAssertEqual(path(7, kernel: 3, padding: 1, side: 40, on: portable), .gemmGather, "column matrix within L2")
+        if let inPlace = MicroKernel.supported.first(where: { $0.runIndirect != nil }) {
+            let context = ExecutionContext(threads: 1, gemm: .tuned(for: inPlace))
+            XCTAssertEqual(path(8, kernel: 3, padding: 1, on: context), .transposedConvolution)
+            XCTAssertEqual(path(7, kernel: 3, padding: 1, on: context), .gemmGather, "below 8 channels")
+            XCTAssertEqual(path(8, kernel: 1, padding: 0, on: context), .transposedConvolution)
+            XCTAssertEqual(path(8, kernel: 3, stride: 2, padding: 1, on: context), .gemmChunked, "strided")
+            XCTAssertEqual(path(8, kernel: 3, padding: 3, on: context), .gemmGather, "padding not below the kernel")
+        }
     }
 
     /// More than one weight-gradient chunk (8 images): partials must add up to the whole.
