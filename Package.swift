@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "Files"),
         .target(name: "Datasets", dependencies: ["TensorCore", "CZlib", "CPNG", "CJPEG"]),
         .target(name: "Attacks", dependencies: ["Kernels", "NN", "TensorCore"]),
+        .target(name: "Certify", dependencies: ["NN", "TensorCore", "Kernels"]),
         .target(name: "Metrics"),
         .target(name: "Reports", dependencies: ["Metrics", "Files", "CPNG"]),
         // The workflows `robust` runs, one target each over a shared base; `Harness` is their facade.
@@ -70,6 +71,7 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["Models", "Attacks", "Datasets", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "_TestSupport"]),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Kernels", "NN", "Models", "Datasets", "_TestSupport"]),
+        .testTarget(name: "CertifyTests", dependencies: ["Certify", "NN", "Kernels", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Reports", "Files"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),

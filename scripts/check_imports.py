@@ -18,7 +18,7 @@ LAYERS = [
     ["Kernels", "Files", "Metrics", "ONNXProto"],
     ["TensorCore"],
     ["NN", "Datasets", "Reports"],
-    ["Models", "Attacks"],
+    ["Models", "Attacks", "Certify"],
     ["Workflow"],
     ["Evaluating", "Training", "Gating", "Benchmarking"],
     ["Harness"],
