@@ -34,6 +34,9 @@ public struct Suite: Sendable {
 
     /// Parses a suite's text; `source` names it in errors and gives the suite its default name.
     public static func parse(yaml text: String, source path: String) throws -> Suite {
+        if let problem = yamlNestingProblem(text) {
+            throw ToolError.badInput("suite \(path) is not valid: it \(problem); see attacks/README.md for the format")
+        }
         let raw: SuiteFile
         do {
             raw = try YAMLDecoder().decode(SuiteFile.self, from: text)

@@ -31,6 +31,7 @@ extension GateConfig {
     /// Parses a gate file's text; `source` names it in errors.
     public static func parse(yaml: String, source: String) throws -> GateConfig {
         func bad(_ why: String) -> ToolError { ToolError.usage("gate config \(source): \(why)") }
+        if let problem = yamlNestingProblem(yaml) { throw bad("the file \(problem); a gate file is a few levels deep") }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
