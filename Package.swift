@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Metrics", "Files", "CPNG"]),
         // The workflows `robust` runs, one target each over a shared base; `Harness` is their facade.
         .target(name: "Workflow", dependencies: ["Datasets", "Models", "Metrics", "Files"]),
-        .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "NN", "Metrics", "Reports", "Files",
+        .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Reports", "Files",
                                                    .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "NN", "Metrics", "Files"]),
         .target(name: "Gating", dependencies: ["Workflow", "Metrics", "Reports", "Files", .product(name: "Yams", package: "Yams")]),

@@ -11,6 +11,7 @@ public enum CurveTable {
             let points = results.curve.filter { $0.norm == norm }
             var columns = results.attacks.filter { $0.norm == norm }.map(\.id)
             if columns.count > 1 { columns.append(CurvePoint.worstCase) }
+            if points.contains(where: { $0.attack == CurvePoint.certified }) { columns.append(CurvePoint.certified) }
             let epsilons = Array(Set(points.map(\.eps))).sorted()
             let width = max(9, (columns.map(\.count).max() ?? 0) + 2)
             lines.append("")

@@ -65,12 +65,15 @@ public struct EvalRequest: Sendable {
     public var extraChecks: Bool
     /// Adversarial examples kept per attack for the report's gallery.
     public var examplesPerAttack: Int
+    /// Certified lower bounds to compute beside the attacks (`ibp`, `crown`), at every ε of the L∞ grids.
+    public var certify: [String]
 
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
                 samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128,
                 seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4,
                 conventions: InputConventions = InputConventions(), shard: ShardRequest? = nil, runFolder: String? = nil,
-                resume: Bool = false) {
+                resume: Bool = false, certify: [String] = []) {
+        self.certify = certify
         self.runFolder = runFolder
         self.resume = resume
         self.model = model

@@ -1,3 +1,4 @@
+import Certify
 import Attacks
 import Datasets
 import Foundation
@@ -38,16 +39,27 @@ public func runEvaluation(_ request: EvalRequest, context: ExecutionContext, pro
         }
     }
 
+    var certification: CertificationRun?
+    if !request.certify.isEmpty {
+        let methods = try parseBoundMethods(request.certify.joined(separator: ",")).compactMap(BoundMethod.init(rawValue:))
+        let grid = Set(zip(request.attacks, attacks).filter { ($0.options.norm ?? type(of: $1).defaultNorm) == .linf }.flatMap(\.0.epsilons)).sorted()
+        guard !grid.isEmpty else {
+            throw ToolError.usage("--certify bounds L∞ balls, and no attack of this run is L∞; add one (e.g. --attack pgd) to give the ε grid")
+        }
+        certification = try certifySelection(network: model.makeNetwork(), dataset: dataset, indices: indices, epsilons: grid,
+                                             methods: methods, batchSize: request.batchSize, context: context, progress: progress)
+    }
     let classifier = model.makeClassifier(context: context)
     return try evaluate(classifier: classifier, dataset: dataset, indices: indices, request: request, model: modelInfo,
-                        attacks: attacks, threads: context.threads, shard: shard, progress: progress, started: started)
+                        attacks: attacks, threads: context.threads, shard: shard, certification: certification,
+                        progress: progress, started: started)
 }
 
 /// The evaluation proper, for any `Classifier` (a zoo model, or a wrapped one in tests): clean
 /// pass, every attack, worst case, validity checks. `attacks` are built from `request.attacks`;
 /// `threads` is the classifier context's, recorded in the results.
 public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int], request: EvalRequest, model modelInfo: ModelInfo,
-                     attacks: [any Attack], threads: Int, shard: ShardInfo? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
+                     attacks: [any Attack], threads: Int, shard: ShardInfo? = nil, certification: CertificationRun? = nil, progress: Bool = false, started: Date = Date()) throws -> RunResults {
     // The extra checks are two more attack runs of one ε each (large ε, convergence): counted, so the
     // progress line ends at 100 % and its ETA covers them.
     let totalSteps = request.attacks.reduce(0) { $0 + $1.epsilons.count } + (request.extraChecks ? 2 : 0)
@@ -77,6 +89,7 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
         violations += outcome.boundViolations
     }
     curve += CurvePoint.worstCase(samples: samples)
+    curve += certification?.curvePoints(cleanAccuracy: cleanResult.accuracy) ?? []
 
     var observed = RunObservations(
         deterministic: clean.deterministic, gradientSamples: evaluation.monitor.gradientSamples,
@@ -88,7 +101,8 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
         observed.convergence = extra.convergence(request.attacks, outcomes: samples)
     }
     evaluation.progress?.finish()
-    let checks = ValidityChecks.run(curve: curve, clean: cleanResult, attacks: runs, observed: observed)
+    let checks = ValidityChecks.run(curve: curve, clean: cleanResult, attacks: runs, observed: observed,
+                                    samples: samples, certification: certification)
 
     let datasetInfo = DatasetInfo(name: dataset.name, split: "test", directory: request.dataDirectory ?? "(default location)",
                                   classNames: dataset.classNames, channels: dataset.channels, height: dataset.height,
@@ -96,7 +110,8 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
     return RunResults(toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: started),
                       seconds: Date().timeIntervalSince(started), model: modelInfo, dataset: datasetInfo, seed: request.seed,
                       threads: threads, batchSize: request.batchSize, clean: cleanResult, attacks: runs, curve: curve,
-                      samples: samples, examples: examples, checks: checks, observations: observed, shard: shard)
+                      samples: samples, examples: examples, checks: checks, observations: observed, shard: shard,
+                      certification: certification)
 }
 
 /// Everything a run's records depend on: a journal written under one configuration is refused by another.

@@ -61,6 +61,21 @@ public func mergeShards(_ parts: [(path: String, results: RunResults)]) throws -
     }
     curve += CurvePoint.worstCase(samples: samples)
     let clean = CleanResult(n: runs.reduce(0) { $0 + $1.clean.n }, correct: runs.reduce(0) { $0 + $1.clean.correct })
+    var certification: CertificationRun?
+    if let firstCertification = runs[0].certification {
+        guard runs.allSatisfy({ $0.certification?.methods == firstCertification.methods && $0.certification?.epsilons == firstCertification.epsilons }) else {
+            throw ToolError.badInput("the shards were not all run with the same --certify; re-run the shards with one command")
+        }
+        certification = CertificationRun(methods: firstCertification.methods, epsilons: firstCertification.epsilons,
+                                         // One process's order: ε-major, then the selection's order.
+                                         records: firstCertification.epsilons.flatMap { eps in
+                                             runs.flatMap { $0.certification!.records.filter { $0.eps == eps } }
+                                         },
+                                         seconds: runs.reduce(0) { $0 + $1.certification!.seconds })
+        curve += certification!.curvePoints(cleanAccuracy: clean.accuracy)
+    } else if runs.contains(where: { $0.certification != nil }) {
+        throw ToolError.badInput("the shards were not all run with the same --certify; re-run the shards with one command")
+    }
     let observations = runs.dropFirst().reduce(runs[0].observations!) { $0.adding($1.observations!) }
     var dataset = reference.results.dataset
     dataset.indices = indices
@@ -68,8 +83,9 @@ public func mergeShards(_ parts: [(path: String, results: RunResults)]) throws -
                       seconds: runs.reduce(0) { $0 + $1.seconds }, model: reference.results.model, dataset: dataset,
                       seed: reference.results.seed, threads: reference.results.threads, batchSize: reference.results.batchSize,
                       clean: clean, attacks: attackRuns, curve: curve, samples: samples, examples: examples,
-                      checks: ValidityChecks.run(curve: curve, clean: clean, attacks: attackRuns, observed: observations),
-                      observations: observations, shard: nil)
+                      checks: ValidityChecks.run(curve: curve, clean: clean, attacks: attackRuns, observed: observations,
+                                                 samples: samples, certification: certification),
+                      observations: observations, shard: nil, certification: certification)
 }
 
 /// The first thing that makes `b` a shard of another run than `a`, or nil.

@@ -7,9 +7,11 @@ enum ValidityChecks {
     /// Facts gathered while the evaluation ran, beyond the curve itself.
     static let singleStep: Set<String> = ["fgsm", "fgm"]
 
-    static func run(curve: [CurvePoint], clean: CleanResult, attacks: [AttackRun], observed o: RunObservations) -> [ValidityCheck] {
+    static func run(curve: [CurvePoint], clean: CleanResult, attacks: [AttackRun], observed o: RunObservations,
+                    samples: [SampleRecord] = [], certification: CertificationRun? = nil) -> [ValidityCheck] {
         var checks: [ValidityCheck] = []
-        let points = curve.filter { $0.attack != CurvePoint.worstCase }
+        let points = curve.filter { $0.attack != CurvePoint.worstCase && $0.attack != CurvePoint.certified }
+        if let certification { checks.append(certifiedSoundness(certification, samples: samples)) }
         func pp(_ x: Double) -> String { String(format: "%.2f %%", 100 * x) }
 
         // Robust accuracy at eps = 0 is clean accuracy.
@@ -119,6 +121,20 @@ enum ValidityChecks {
                 advice: "If a stronger attack finds many more adversarial examples the reported curve is optimistic: raise --steps and --restarts until it stops moving."))
         }
         return checks
+    }
+
+    /// A certificate is a proof that no adversarial example exists in the ball, so an attack that found
+    /// one there means a bound (or the attack's projection) is wrong: the run cannot be trusted.
+    static func certifiedSoundness(_ certification: CertificationRun, samples: [SampleRecord]) -> ValidityCheck {
+        let broken = certification.contradictions(with: samples)
+        let certified = certification.records.filter(\.certified).count
+        return ValidityCheck(
+            id: "certified-sound", title: "No certified sample is fooled by an attack",
+            status: broken.isEmpty ? .pass : .fail,
+            detail: broken.isEmpty
+                ? "\(certified) certificates (\(certification.methods.joined(separator: "+"))) over \(certification.epsilons.count) ε; no attack record contradicts one"
+                : "\(broken.count) record(s) fooled although certified, e.g. sample \(broken[0].index) by \(broken[0].attack) at ε=\(broken[0].eps)",
+            advice: "A certified sample cannot have an adversarial example in its ball. A contradiction means the bound propagation or the attack's projection is wrong; report it with results.json.")
     }
 
     private static func attackName(_ id: String, _ attacks: [AttackRun]) -> String {

@@ -34,7 +34,7 @@ public struct GateRequirement: Equatable, Sendable {
     }
 
     /// The syntax, with examples, for usage errors.
-    static let syntaxHelp = "write TARGET OP VALUE, TARGET being clean or ATTACK[:NORM]@EPS, OP one of >= > <= <, "
+    static let syntaxHelp = "write TARGET OP VALUE, TARGET being clean, ATTACK[:NORM]@EPS or certified@EPS (with --certify), OP one of >= > <= <, "
         + "VALUE an accuracy in [0,1] or a percentage (e.g. clean>=0.90, pgd@8/255>=0.40, pgd:l2@0.5>=60%)"
 
     /// Parses a requirement; a malformed one is a usage error (exit 2) that explains the syntax.

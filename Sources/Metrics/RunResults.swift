@@ -37,11 +37,14 @@ public struct RunResults: Codable, Equatable, Sendable {
     public var observations: RunObservations?
     /// Which shard of a larger run this is; nil for a whole run (and for a merged one).
     public var shard: ShardInfo?
+    /// Certified lower bounds (`--certify`), nil when none were asked for.
+    public var certification: CertificationRun?
 
     public init(schemaVersion: Int = RunResults.currentSchemaVersion, toolVersion: String, created: String, seconds: Double,
                 model: ModelInfo, dataset: DatasetInfo, seed: UInt64, threads: Int, batchSize: Int, clean: CleanResult,
                 attacks: [AttackRun], curve: [CurvePoint], samples: [SampleRecord], examples: [Example], checks: [ValidityCheck],
-                observations: RunObservations? = nil, shard: ShardInfo? = nil) {
+                observations: RunObservations? = nil, shard: ShardInfo? = nil, certification: CertificationRun? = nil) {
+        self.certification = certification
         self.observations = observations
         self.shard = shard
         self.schemaVersion = schemaVersion

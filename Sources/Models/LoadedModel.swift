@@ -63,7 +63,7 @@ public final class LoadedModel {
     public let onnx: ONNXSummary?
     /// What import changed (a stripped Softmax) and the input conventions applied, one line each.
     public let notes: [String]
-    private let makeNetwork: () -> any Layer
+    private let build: () -> any Layer
     private let replicate: (() -> any Layer)?
 
     private init(name: String, path: String, format: String, architecture: String, sha256: String, parameters: Int,
@@ -71,13 +71,16 @@ public final class LoadedModel {
                  notes: [String], makeNetwork: @escaping () -> any Layer, replicate: (() -> any Layer)?) {
         (self.name, self.path, self.format, self.architecture, self.sha256, self.parameters) = (name, path, format, architecture, sha256, parameters)
         (self.inputShape, self.classes, self.classNames, self.cardCleanAccuracy, self.onnx, self.notes) = (inputShape, classes, classNames, cardCleanAccuracy, onnx, notes)
-        self.makeNetwork = makeNetwork
+        self.build = makeNetwork
         self.replicate = replicate
     }
 
+    /// A fresh copy of the network (the weights are shared), for what needs layers rather than a classifier.
+    public func makeNetwork() -> any Layer { build() }
+
     /// A classifier over a fresh copy of the network, micro-batched like every model, running on `context`.
     public func makeClassifier(context: ExecutionContext) -> any Classifier {
-        NetworkClassifier(network: makeNetwork(), classes: classes, context: context, replicate: replicate)
+        NetworkClassifier(network: build(), classes: classes, context: context, replicate: replicate)
     }
 
     /// Resolves `reference` (a zoo name, a `.safetensors` path or a `.onnx` path) and loads it.

@@ -22,13 +22,17 @@ struct LineSeries {
 struct LineChart {
     var norm: String
     var series: [LineSeries]
+    /// The interval where the true robust accuracy lies, shaded: between the attacks' upper bound and the
+    /// certified lower bound, at the ε both have.
+    var gap: (upper: [CurvePoint], lower: [CurvePoint])?
 
     private let plotLeft = 64.0, plotTop = 16.0, plotWidth = 480.0, plotHeight = 300.0
     private let legendLeft = 572.0, legendRow = 20.0, width = 800.0
 
-    init(norm: String, series: [LineSeries]) {
+    init(norm: String, series: [LineSeries], gap: (upper: [CurvePoint], lower: [CurvePoint])? = nil) {
         self.norm = norm
         self.series = series
+        self.gap = gap
     }
 
     func svg() -> String {
@@ -43,6 +47,7 @@ struct LineChart {
         role="img" aria-label="Robust accuracy against epsilon, \(norm)">\n
         """
         out += axes(x: x, y: y, xTicks: xTicks, norm: norm)
+        out += shadedGap(x: x, y: y)
         for s in series { out += band(s, x: x, y: y) }
         for s in series { out += line(s, x: x, y: y) }
         out += legend()
@@ -67,6 +72,18 @@ struct LineChart {
         out += "<text class=\"label\" x=\"\(svgNumber(plotLeft + plotWidth / 2))\" y=\"\(svgNumber(bottom + 42))\" text-anchor=\"middle\">ε (\(norm), pixel units)</text>\n"
         out += "<text class=\"label\" transform=\"translate(16 \(svgNumber(plotTop + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">Robust accuracy</text>\n"
         return out + "</g>\n"
+    }
+
+    /// The gap between the upper and lower bound lines as one polygon (upper left to right, lower back).
+    private func shadedGap(x: LinearScale, y: LinearScale) -> String {
+        guard let gap else { return "" }
+        let lowerByEps = Dictionary(gap.lower.map { ($0.eps, $0.robustAcc) }, uniquingKeysWith: { a, _ in a })
+        let shared = gap.upper.filter { lowerByEps[$0.eps] != nil }
+        guard shared.count > 1 else { return "" }
+        let upper = shared.map { "\(svgNumber(x($0.eps))),\(svgNumber(y($0.robustAcc)))" }
+        let lower = shared.reversed().map { "\(svgNumber(x($0.eps))),\(svgNumber(y(lowerByEps[$0.eps]!)))" }
+        return "<polygon class=\"gap\" fill=\"\(Palette.certified)\" fill-opacity=\"0.12\" points=\"\((upper + lower).joined(separator: " "))\">"
+            + "<title>the true robust accuracy lies in this band: above the certified lower bound, below the attacks' upper bound</title></polygon>\n"
     }
 
     /// The Wilson interval as a polygon: upper bounds left to right, then lower bounds back.

@@ -5,6 +5,8 @@ enum Palette {
     static let colors = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",
                          "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac"]
 
+    /// Certified accuracy (a lower bound) and the shaded gap up to the attacks: green.
+    static let certified = "#1b7f3b"
     /// The worst case over attacks: black, so it stands out from every attack's colour.
     static let worst = "#111111"
 

@@ -8,16 +8,28 @@ extension RunReport {
         var out = "<p class=\"lead\">Robust accuracy (correct after the attack) against the perturbation budget ε. "
         out += "Bands are Wilson 95% intervals; the black dashed line is the worst case over attacks "
         out += "(a sample counts only if it survives every attack). Hover a point for its values.</p>\n"
+        if r.certification != nil {
+            out += "<p class=\"lead\">The green line is <b>certified</b> accuracy (\(escapeHTML(r.certification!.methods.joined(separator: " + "))) bounds): "
+            out += "a lower bound no attack can go below. The true robust accuracy lies in the shaded band between it and the attacks.</p>\n"
+        }
         for norm in r.norms {
             var series = ids.enumerated().compactMap { i, id -> LineSeries? in
                 let points = r.curvePoints(attack: id, norm: norm)
-                return points.isEmpty ? nil : LineSeries(label: id, color: Palette.color(i), strokeWidth: 2, dash: nil, points: points)
+                guard id != CurvePoint.certified, !points.isEmpty else { return nil }
+                return LineSeries(label: id, color: Palette.color(i), strokeWidth: 2, dash: nil, points: points)
             }
             let worst = r.curvePoints(attack: CurvePoint.worstCase, norm: norm)
             if !worst.isEmpty {
                 series.append(LineSeries(label: "worst case", color: Palette.worst, strokeWidth: 3, dash: "7 4", points: worst))
             }
-            out += "<h3>\(escapeHTML(normLabel(norm))) threat model</h3>\n" + LineChart(norm: norm, series: series).svg()
+            let certified = r.curvePoints(attack: CurvePoint.certified, norm: norm)
+            var gap: (upper: [CurvePoint], lower: [CurvePoint])?
+            if !certified.isEmpty {
+                series.append(LineSeries(label: "certified (lower bound)", color: Palette.certified, strokeWidth: 3, dash: nil, points: certified))
+                let upper = worst.isEmpty ? ids.lazy.filter { $0 != CurvePoint.certified }.map { r.curvePoints(attack: $0, norm: norm) }.first { !$0.isEmpty } ?? [] : worst
+                gap = (upper, certified)
+            }
+            out += "<h3>\(escapeHTML(normLabel(norm))) threat model</h3>\n" + LineChart(norm: norm, series: series, gap: gap).svg()
         }
         return r.norms.isEmpty ? "<p class=\"note\">No curve points in these results.</p>\n" : out
     }

@@ -124,6 +124,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Shard count when the shard index comes from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm array (default: SLURM_ARRAY_TASK_COUNT).")
     var shards: Int?
 
+    @Option(help: ArgumentHelp("Also compute certified lower bounds at every ε of the L∞ attacks: ibp, crown, or ibp,crown (each sample keeps the tighter). The attacks give an upper bound on robust accuracy, these a lower one; the curve gains a `certified` series and `robust gate` accepts certified@EPS>=X.", valueName: "methods"))
+    var certify: String?
+
     func validate() throws {
         guard batchSize > 0, threads > 0 else { throw ValidationError("--batch-size and --threads must be positive") }
         if suite == nil && attack.isEmpty { throw ValidationError("give --attack NAME (e.g. --attack pgd) or --suite FILE; `robust attacks` lists the attacks") }
@@ -137,6 +140,7 @@ struct EvalCommand: ParsableCommand {
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1 (got \(shards))") }
         if resume, out == nil { throw ValidationError("--resume needs the --out folder of the run to continue") }
         if shard != nil, shards != nil { throw ValidationError("give --shard I/N or --shards N (with the index from the environment), not both") }
+        if let certify { _ = try parseBoundMethods(certify) }
     }
 
     /// `--shard`, else the batch system's environment (with `--shards`), else nil.
@@ -166,7 +170,8 @@ struct EvalCommand: ParsableCommand {
         let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
                                   indicesFile: indices, attacks: specs, batchSize: batchSize, seed: seed,
                                   reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions(),
-                                  shard: shardRequest, runFolder: folder, resume: resume)
+                                  shard: shardRequest, runFolder: folder, resume: resume,
+                                  certify: try certify.map(parseBoundMethods) ?? [])
         let results = try runEvaluation(request, context: ExecutionContext(threads: threads))
         try writeRun(results, to: folder)
         print(CurveTable.render(results))

@@ -1,0 +1,50 @@
+import Certify
+import Reports
+import Datasets
+import Foundation
+import Metrics
+import NN
+import Workflow
+
+/// `robust eval --certify`: certified lower bounds for the selection at every ε of the run's L∞ grids,
+/// each sample keeping the tightest of `methods`' bounds (see `Certify`). Runs before the attacks, so a
+/// model with layers that have no bound rule fails in a second, not after the evaluation.
+func certifySelection(network: any Layer, dataset: Dataset, indices: [Int], epsilons: [Double], methods: [BoundMethod],
+                      batchSize: Int, context: ExecutionContext, progress: Bool) throws -> CertificationRun {
+    let started = Date()
+    let bounded: BoundedNetwork
+    do { bounded = try BoundedNetwork(network) } catch {
+        throw ToolError.usage("--certify: \(error); certify a model built from Linear, Conv2d, BatchNorm2d, pools, ReLU and residual blocks, or drop --certify")
+    }
+    network.isTraining = false
+    var records: [CertifiedRecord] = []
+    records.reserveCapacity(indices.count * epsilons.count)
+    let batches = dataset.batches(indices: indices, batchSize: batchSize)
+    for (e, eps) in epsilons.enumerated() {
+        for batch in batches {
+            let result = bounded.certify(x: batch.x, labels: batch.labels, eps: Float(eps), methods: methods, context: context)
+            for (s, index) in batch.indices.enumerated() {
+                records.append(CertifiedRecord(index: index, eps: eps, certified: result.certified[s], margin: Double(result.margins[s])))
+            }
+        }
+        if progress {
+            let line = String(format: "certify (%@) ε=%@: %d/%d certified  [%d/%d, %.0f s]\n", methods.map(\.rawValue).joined(separator: "+"),
+                              formatEpsilon(eps), records.suffix(indices.count).filter(\.certified).count, indices.count,
+                              e + 1, epsilons.count, Date().timeIntervalSince(started))
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+    return CertificationRun(methods: methods.map(\.rawValue), epsilons: epsilons, records: records,
+                            seconds: Date().timeIntervalSince(started))
+}
+
+/// The bound methods named on the command line (`ibp`, `crown`, or both comma-separated), in order.
+public func parseBoundMethods(_ text: String) throws -> [String] {
+    let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    let known = BoundMethod.allCases.map(\.rawValue)
+    guard !names.isEmpty else { throw ToolError.usage("--certify needs a method: \(known.joined(separator: ", ")) or both (ibp,crown)") }
+    for name in names where !known.contains(name) {
+        throw ToolError.usage("--certify method '\(name)' is unknown; use \(known.joined(separator: ", ")) or both (ibp,crown)")
+    }
+    return names.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+}

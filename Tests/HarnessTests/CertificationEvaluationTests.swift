@@ -1,0 +1,74 @@
+import Foundation
+import Harness
+import XCTest
+import _TestSupport
+
+/// `robust eval --certify`: certified lower bounds beside the attacks, in the curve, the checks, the gate
+/// and merged shards, on the shipped adversarially trained cnn (which has certifiable samples at small ε).
+final class CertificationEvaluationTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let grid: [Double] = [0, 0.005, 0.01, 0.02]
+
+    func request(samples: Int = 64, batchSize: Int = 32, shard: ShardRequest? = nil, attack: String = "pgd",
+                 norm: Norm? = nil, certify: [String] = ["ibp", "crown"]) -> EvalRequest {
+        let spec = AttackSpec(id: attack, attack: attack, options: AttackOptions(norm: norm, steps: attack == "pgd" ? 10 : nil), epsilons: grid)
+        return EvalRequest(model: "cnn-fmnist-pgd", modelsDirectory: Self.repository.appendingPathComponent("models").path,
+                           samples: samples, attacks: [spec], batchSize: batchSize, seed: 3, extraChecks: false,
+                           shard: shard, certify: certify)
+    }
+
+    /// Certified accuracy is a lower bound: never above the attack's accuracy, never certifying a sample
+    /// the attack fooled; it shows in the curve, passes its check and can be gated on.
+    func testCertifiedSeriesIsALowerBoundAndGateable() throws {
+        let results = try runEvaluation(request(), context: testContext, progress: false)
+        let certification = try XCTUnwrap(results.certification)
+        XCTAssertEqual(certification.methods, ["ibp", "crown"])
+        XCTAssertEqual(certification.records.count, 64 * grid.count)
+        let certified = results.curve.filter { $0.attack == CurvePoint.certified }.sorted { $0.eps < $1.eps }
+        let attacked = results.curve.filter { $0.attack == "pgd" }.sorted { $0.eps < $1.eps }
+        XCTAssertEqual(certified.map(\.eps), grid)
+        for (c, a) in zip(certified, attacked) {
+            XCTAssertLessThanOrEqual(c.robustAcc, a.robustAcc, "certified above the attack at ε=\(c.eps)")
+        }
+        XCTAssertGreaterThan(certified[1].robustAcc, 0.5, "the PGD-trained cnn certifies most samples at ε=0.005")
+        XCTAssertLessThan(certified[3].robustAcc, certified[1].robustAcc)
+        XCTAssertTrue(certification.contradictions(with: results.samples).isEmpty)
+        XCTAssertEqual(results.checks.first { $0.id == "certified-sound" }?.status, .pass)
+        // A sample certified at ε cannot be fooled at ε: forging one is caught.
+        var forged = results.samples
+        let victim = try XCTUnwrap(certification.records.first { $0.certified && $0.eps == 0.01 })
+        let row = try XCTUnwrap(forged.firstIndex { $0.index == victim.index && $0.eps == 0.01 })
+        forged[row].advPred = (forged[row].label + 1) % 10
+        XCTAssertEqual(certification.contradictions(with: forged).map(\.index), [victim.index])
+
+        let pass = try GateRequirement.parse("certified@0.005>=0.5").evaluate(on: results)
+        XCTAssertTrue(pass.passed, pass.message)
+        let fail = try GateRequirement.parse("certified@0.02>=0.99").evaluate(on: results)
+        XCTAssertFalse(fail.passed)
+    }
+
+    /// Certificates do not depend on the batch size, and merged shards give the one-process records.
+    func testBatchSizeAndShardsDoNotChangeCertificates() throws {
+        let whole = try runEvaluation(request(samples: 48, batchSize: 48), context: testContext, progress: false)
+        let small = try runEvaluation(request(samples: 48, batchSize: 5), context: ExecutionContext(threads: 1), progress: false)
+        XCTAssertTrue(small.certification?.records == whole.certification?.records, "batch size 5 changed a certificate")
+        let shards = try (0..<2).map { i in
+            try runEvaluation(request(samples: 48, batchSize: 16, shard: try ShardRequest(index: i, count: 2, source: "--shard")),
+                              context: testContext, progress: false)
+        }
+        let merged = try mergeShards(shards.enumerated().map { (path: "shard\($0.offset)", results: $0.element) })
+        XCTAssertTrue(merged.certification?.records == whole.certification?.records, "merged shards differ from one process")
+        XCTAssertEqual(merged.curve.filter { $0.attack == CurvePoint.certified }.map(\.robustAcc),
+                       whole.curve.filter { $0.attack == CurvePoint.certified }.map(\.robustAcc))
+        XCTAssertEqual(merged.checks.first { $0.id == "certified-sound" }?.status, .pass)
+    }
+
+    func testBadCertifyRequestsAreUsageErrors() {
+        XCTAssertThrowsError(try parseBoundMethods("ibp,lp")) { XCTAssertEqual(($0 as? ToolError)?.exitCode, 2) }
+        XCTAssertEqual(try parseBoundMethods("crown, IBP,crown"), ["crown", "ibp"])
+        XCTAssertThrowsError(try runEvaluation(request(samples: 4, attack: "fgm", norm: .l2), context: testContext, progress: false)) { error in
+            XCTAssertEqual((error as? ToolError)?.exitCode, 2)
+            XCTAssertTrue("\(error)".contains("L∞"), "\(error)")
+        }
+    }
+}
