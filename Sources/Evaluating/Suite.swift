@@ -73,6 +73,21 @@ struct EpsilonText: Decodable {
     }
 }
 
+/// A whole number written in decimal. Decoded from the scalar's text, not by Yams's `Int` decoding, which
+/// also reads YAML 1.1 base-60 numbers (`20:30`) and traps on overflow there (`20::::2:::...`, found by
+/// `make fuzz`).
+struct WholeNumber: Decodable {
+    let value: Int
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
+        guard let value = Int(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a whole number")
+        }
+        self.value = value
+    }
+}
+
 /// Epsilons as a list or as one grid string.
 struct EpsilonGrid: Decodable {
     let text: String
@@ -122,15 +137,15 @@ struct SuiteFile: Decodable {
             id = try c.decodeIfPresent(String.self, forKey: .id)
             norm = try c.decodeIfPresent(String.self, forKey: .norm)
             eps = try c.decodeIfPresent(EpsilonGrid.self, forKey: .eps)
-            steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+            steps = try c.decodeIfPresent(WholeNumber.self, forKey: .steps)?.value
             stepSize = try c.decodeIfPresent(EpsilonText.self, forKey: .stepSize)
-            restarts = try c.decodeIfPresent(Int.self, forKey: .restarts)
+            restarts = try c.decodeIfPresent(WholeNumber.self, forKey: .restarts)?.value
             randomStart = try c.decodeIfPresent(Bool.self, forKey: .randomStart)
             momentum = try c.decodeIfPresent(Double.self, forKey: .momentum)
-            queries = try c.decodeIfPresent(Int.self, forKey: .queries)
+            queries = try c.decodeIfPresent(WholeNumber.self, forKey: .queries)?.value
             pInit = try c.decodeIfPresent(Double.self, forKey: .pInit)
-            targetClasses = try c.decodeIfPresent(Int.self, forKey: .targetClasses)
-            draws = try c.decodeIfPresent(Int.self, forKey: .draws)
+            targetClasses = try c.decodeIfPresent(WholeNumber.self, forKey: .targetClasses)?.value
+            draws = try c.decodeIfPresent(WholeNumber.self, forKey: .draws)?.value
             target = try c.decodeIfPresent(String.self, forKey: .target)
         }
     }

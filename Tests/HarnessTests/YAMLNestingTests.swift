@@ -19,6 +19,18 @@ final class YAMLNestingTests: XCTestCase {
         }
     }
 
+    /// Whole numbers are decimal: a base-60 YAML 1.1 integer is refused with one line, not decoded by Yams
+    /// (whose base-60 arithmetic traps on overflow).
+    func testSuiteIntegersAreDecimal() throws {
+        XCTAssertThrowsError(try Suite.parse(yaml: "attacks:\n  - attack: pgd\n    steps: 20::::::::::2::::::::::::::::::::1\n", source: "s.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("is not a whole number"), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+        let suite = try Suite.parse(yaml: "eps: [0, 0.1]\nattacks:\n  - attack: pgd\n    steps: 20\n    restarts: 2\n", source: "s.yaml")
+        XCTAssertEqual(suite.attacks.first?.options.steps, 20)
+        XCTAssertEqual(suite.attacks.first?.options.restarts, 2)
+    }
+
     /// Real files pass: every shipped suite, and brackets inside quotes or comments.
     func testOrdinaryFilesPass() throws {
         let attacks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
