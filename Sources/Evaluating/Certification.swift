@@ -1,9 +1,9 @@
 import Certify
-import Reports
 import Datasets
 import Foundation
 import Metrics
 import NN
+import Reports
 import Workflow
 
 /// `robust eval --certify`: certified lower bounds for the selection at every ε of the run's L∞ grids,

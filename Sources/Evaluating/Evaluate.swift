@@ -1,11 +1,11 @@
-import Certify
 import Attacks
+import Certify
 import Datasets
+import Files
 import Foundation
 import Metrics
 import Models
 import Reports
-import Files
 import Workflow
 
 /// `robust eval` as a function: loads the model and data, checks they fit, runs every attack,

@@ -1,8 +1,8 @@
+import Files
 import Foundation
 import Metrics
 import Models
 import Reports
-import Files
 import Workflow
 
 /// Records a run's robust accuracies in the model card of the checkpoint it evaluated, so a card

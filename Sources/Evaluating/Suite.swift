@@ -1,8 +1,8 @@
 import Attacks
 import Foundation
 import Metrics
-import Yams
 import Workflow
+import Yams
 
 /// An attack suite read from YAML (`attacks/*.yaml`): a name, a default norm and epsilon grid,
 /// and a list of attacks with their parameters. The registry stays the one place that knows

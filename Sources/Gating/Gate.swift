@@ -1,7 +1,7 @@
+import Files
 import Foundation
 import Metrics
 import Reports
-import Files
 import Workflow
 
 /// What `robust gate` was asked on the command line, as written: parsing and validating it is

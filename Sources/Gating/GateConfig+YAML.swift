@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import Workflow
+import Yams
 
 /// Reading a gate file (`--config gate.yaml`):
 ///

@@ -1,9 +1,9 @@
 import Datasets
+import Files
 import Foundation
 import Metrics
 import Models
 import NN
-import Files
 import Workflow
 
 /// What `robust train` asks for: an architecture, data, a recipe and where to write the result.

@@ -1,6 +1,6 @@
 import Attacks
-import Models
 import Datasets
+import Models
 import NN
 import Workflow
 

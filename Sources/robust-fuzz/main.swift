@@ -1,5 +1,5 @@
-import _FuzzTargets
 import Foundation
+import _FuzzTargets
 
 // robust-fuzz: libFuzzer harnesses for every input format robust reads (see FuzzTarget.all).
 //

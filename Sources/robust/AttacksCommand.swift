@@ -1,5 +1,5 @@
-import Harness
 import ArgumentParser
+import Harness
 
 /// `robust attacks`: the attack registry with norms, kind and parameters.
 struct AttacksCommand: ParsableCommand {
