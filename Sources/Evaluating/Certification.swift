@@ -28,9 +28,12 @@ func certifySelection(network: any Layer, dataset: Dataset, indices: [Int], epsi
             }
         }
         if progress {
-            let line = String(format: "certify (%@) ε=%@: %d/%d certified  [%d/%d, %.0f s]\n", methods.map(\.rawValue).joined(separator: "+"),
-                              formatEpsilon(eps), records.suffix(indices.count).filter(\.certified).count, indices.count,
-                              e + 1, epsilons.count, Date().timeIntervalSince(started))
+            let elapsed = Date().timeIntervalSince(started)
+            let eta = elapsed / Double(e + 1) * Double(epsilons.count - e - 1)
+            let line = String(format: "certify (%@) ε=%@: %d/%d certified  [%d/%d, %.0f s, ETA %.0f s]\n",
+                              methods.map(\.rawValue).joined(separator: "+"), formatEpsilon(eps),
+                              records.suffix(indices.count).filter(\.certified).count, indices.count,
+                              e + 1, epsilons.count, elapsed, eta)
             FileHandle.standardError.write(Data(line.utf8))
         }
     }

@@ -21,13 +21,16 @@ extension MicroKernel {
 
     /// Every kernel this CPU can run, best first (tests check each against the reference).
     public static var supported: [MicroKernel] {
-        let features = CPUFeatures.detect()
-        return all.filter { features.supports($0) }
+        all.filter { CPUFeatures.current.supports($0) }
     }
 }
 
 /// The instruction-set extensions the micro-kernels need, read from the OS.
 struct CPUFeatures {
+    /// This machine's, read once: a fact of the hardware (and OS), not a setting, and reading
+    /// /proc/cpuinfo each time an `ExecutionContext` is made cost a file read per context.
+    static let current = CPUFeatures.detect()
+
     var avx512f = false
     var avx2 = false
     var fma = false

@@ -136,7 +136,7 @@ public final class Conv2d: Layer {
         case gemmGather
         /// W^T dY in column chunks, each folded (col2im) by adding into a zeroed dX.
         case gemmChunked
-        /// dX as a stride-1 convolution of dY with the flipped kernel (see `transposedGeometry`).
+        /// dX as a stride-1 convolution of dY with the flipped kernel (see `transposes`).
         case transposedConvolution
     }
 
@@ -146,7 +146,7 @@ public final class Conv2d: Layer {
     }
 
     private func inputGradientPath(_ g: ConvGeometry, context: ExecutionContext) -> InputGradientPath {
-        if transposedGeometry(g, context: context) != nil { return .transposedConvolution }
+        if transposes(g, context: context) { return .transposedConvolution }
         if g.im2colIsIdentity { return .gemmIdentity }
         return g.stride == 1 && g.colRows * g.colColumns <= Conv2d.gatherColumnLimit ? .gemmGather : .gemmChunked
     }
@@ -188,14 +188,18 @@ public final class Conv2d: Layer {
         return dX
     }
 
-    /// The geometry over dY under which dX is a plain convolution, when that is the faster way:
-    /// stride 1, a square kernel, padding below the kernel size, at least 8 input channels (one
-    /// full tile of rows; the first layer of a grey-scale model has 1), and a micro-kernel that reads
-    /// B in place (so the convolution packs nothing). Otherwise nil.
-    private func transposedGeometry(_ g: ConvGeometry, context: ExecutionContext) -> ConvGeometry? {
-        guard g.stride == 1, kernelHeight == kernelWidth, padding < kernelHeight, inChannels >= 8,
-              context.gemm.kernel.runIndirect != nil else { return nil }
-        return ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernelHeight: kernelHeight,
+    /// Whether dX is taken as a plain convolution of dY, when that is the faster way: stride 1, a
+    /// square kernel, padding below the kernel size, at least 8 input channels (one full tile of
+    /// rows; the first layer of a grey-scale model has 1), and a micro-kernel that reads B in place
+    /// (so the convolution packs nothing).
+    private func transposes(_ g: ConvGeometry, context: ExecutionContext) -> Bool {
+        g.stride == 1 && kernelHeight == kernelWidth && padding < kernelHeight && inChannels >= 8
+            && context.gemm.kernel.runIndirect != nil
+    }
+
+    /// The geometry over dY under which dX is that convolution (see `transposes`).
+    private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(channels: outChannels, height: g.outHeight, width: g.outWidth, kernelHeight: kernelHeight,
                             kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding)
     }
 
@@ -204,7 +208,7 @@ public final class Conv2d: Layer {
     // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
     private func inputGradientAsConvolution(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0]
-        let transposed = transposedGeometry(g, context: context)!
+        let transposed = transposedGeometry(g)
         let packed = cachedPack(&packedFlipped, context: context) { flippedWeights(context: context) }
         var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in

@@ -78,10 +78,10 @@ struct LineChart {
     private func shadedGap(x: LinearScale, y: LinearScale) -> String {
         guard let gap else { return "" }
         let lowerByEps = Dictionary(gap.lower.map { ($0.eps, $0.robustAcc) }, uniquingKeysWith: { a, _ in a })
-        let shared = gap.upper.filter { lowerByEps[$0.eps] != nil }
+        let shared = gap.upper.compactMap { point in lowerByEps[point.eps].map { (eps: point.eps, upper: point.robustAcc, lower: $0) } }
         guard shared.count > 1 else { return "" }
-        let upper = shared.map { "\(svgNumber(x($0.eps))),\(svgNumber(y($0.robustAcc)))" }
-        let lower = shared.reversed().map { "\(svgNumber(x($0.eps))),\(svgNumber(y(lowerByEps[$0.eps]!)))" }
+        let upper = shared.map { "\(svgNumber(x($0.eps))),\(svgNumber(y($0.upper)))" }
+        let lower = shared.reversed().map { "\(svgNumber(x($0.eps))),\(svgNumber(y($0.lower)))" }
         return "<polygon class=\"gap\" fill=\"\(Palette.certified)\" fill-opacity=\"0.12\" points=\"\((upper + lower).joined(separator: " "))\">"
             + "<title>the true robust accuracy lies in this band: above the certified lower bound, below the attacks' upper bound</title></polygon>\n"
     }

@@ -24,7 +24,8 @@ if arguments[1] == "--list" {
     for target in FuzzTarget.all { print("\(target.name)\t\(target.seeds.joined(separator: ","))\t\(target.input)") }
     exit(0)
 }
-guard let target = FuzzTarget.named(arguments[1]) else {
+let chosen = FuzzTarget.named(arguments[1])
+guard let target = chosen else {
     fail("unknown target '\(arguments[1])'; targets: \(FuzzTarget.all.map(\.name).joined(separator: ", "))")
 }
 // Targets that must go through a file (ONNX external data is resolved next to the model) get a private folder.
@@ -43,19 +44,17 @@ var argc = CommandLine.argc - 1
 var argv = CommandLine.unsafeArgv
 argv[1] = argv[0]
 var shifted = argv + 1
+// A C callback captures nothing; `chosen` and `scratch` are this file's globals (a `guard let` is not).
 let status = LLVMFuzzerRunDriver(&argc, &shifted) { data, size in
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    _ = FuzzTarget.named(CommandLine.arguments[1])!.run(bytes, scratch: NSTemporaryDirectory() + "/robust-fuzz-\(getpid())")
+    _ = chosen?.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [], scratch: scratch)
     return 0
 }
 try? FileManager.default.removeItem(atPath: scratch)
 exit(status)
 #else
-var refused = 0
 for path in arguments.dropFirst(2) {
     guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
     if let error = target.run([UInt8](data), scratch: scratch) {
-        refused += 1
         print("\(path): refused: \(error)")
     } else {
         print("\(path): accepted")
