@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Workflow", dependencies: ["Datasets", "Models", "Metrics", "Files"]),
         .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Reports", "Files",
                                                    .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Datasets", "Models", "NN", "Metrics", "Files"]),
+        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Files"]),
         .target(name: "Gating", dependencies: ["Workflow", "Metrics", "Reports", "Files", .product(name: "Yams", package: "Yams")]),
         .target(name: "Benchmarking", dependencies: ["Workflow", "Kernels", "TensorCore", "NN", "Attacks", "Datasets", "Models"]),
         .target(name: "Harness", dependencies: ["Workflow", "Evaluating", "Training", "Gating", "Benchmarking", "Attacks", "Kernels",

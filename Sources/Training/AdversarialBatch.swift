@@ -26,6 +26,8 @@ struct AdversarialBatch {
             return fgsmRandomStart(x, labels: labels, eps: eps, context: context)
         case .trades:
             return tradesAdversary(x, eps: eps, context: context)
+        case .ibp:
+            preconditionFailure("AdversarialBatch: ibp training bounds the loss; it makes no adversarial examples")
         }
     }
 

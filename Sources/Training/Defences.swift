@@ -16,6 +16,9 @@ public struct AdversarialTraining: Codable, Equatable, Sendable {
         case fgsmRS = "fgsm-rs"
         /// Zhang et al. 2019: CE on clean inputs + beta * KL(f(x) || f(x')), x' maximising the KL.
         case trades
+        /// Gowal et al. 2018: kappa * CE(clean) + (1 - kappa) * CE(IBP's worst-case logits), certified training;
+        /// kappa falls from 1 to 1 - mix while eps ramps up.
+        case ibp
     }
 
     public var method: Method
@@ -28,6 +31,7 @@ public struct AdversarialTraining: Codable, Equatable, Sendable {
     public var warmupEpochs: Int
     /// Weight of the adversarial loss (pgd, fgsm-rs): 1 replaces each batch by its adversarial
     /// examples; m < 1 trains on (1 - m) * CE(clean) + m * CE(adversarial) (Goodfellow et al.'s mix).
+    /// For ibp, the bound loss's weight once eps is fully ramped up (1 - kappa; Gowal et al. end at 0.5).
     public var mix: Float
 
     public init(method: Method, eps: Float, steps: Int, beta: Float = 6, warmupEpochs: Int = 0, mix: Float = 1) {
@@ -44,6 +48,12 @@ public struct AdversarialTraining: Codable, Equatable, Sendable {
         guard warmupEpochs > 0 else { return eps }
         let progress = (Float(epoch) + Float(step + 1) / Float(max(1, stepsPerEpoch))) / Float(warmupEpochs)
         return eps * min(1, progress)
+    }
+
+    /// ibp: the bound loss's weight `1 - kappa` at a step, growing with eps from 0 to `mix` (Gowal et al.'s
+    /// kappa ramp, tied to the eps ramp so the clean loss leads while the bounds are loose).
+    public func boundWeight(epoch: Int, step: Int, stepsPerEpoch: Int) -> Float {
+        mix * epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch) / eps
     }
 }
 

@@ -1,3 +1,4 @@
+import Certify
 import Datasets
 import Files
 import Foundation
@@ -37,6 +38,13 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
     } catch let error as ModelError {
         throw ToolError.usage("\(error)")
     }
+    if request.config.adversarial?.method == .ibp {
+        let unsupported = IntervalTraining.unsupportedLayers(in: model.network)
+        guard unsupported.isEmpty else {
+            throw ToolError.usage("--adv ibp: \(request.architecture) has layers interval training does not go through "
+                                  + "(\(unsupported.joined(separator: ", "))); use --model cnn or mlp")
+        }
+    }
     let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
                        evalIndices: testIndices, config: request.config, context: context, replicate: model.replicaNetwork,
                        progress: progress)
@@ -58,6 +66,8 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
         recipe["adversarial_eps"] = .number(shortest(adv.eps))
         recipe["adversarial_steps"] = .number(Double(adv.steps))
         if let robust = report.epochs.last?.evalRobustAccuracy { recipe["pgd10_accuracy_first500_test"] = .number(robust) }
+        if let certified = report.epochs.last?.evalCertifiedAccuracy { recipe["ibp_certified_accuracy_first500_test"] = .number(certified) }
+        if adv.method == .ibp { recipe["ibp_final_bound_weight"] = .number(shortest(adv.mix)) }
         if let collapse = catastrophicOverfitting(report) { recipe["catastrophic_overfitting"] = .string(collapse) }
     }
     let encoder = JSONEncoder()

@@ -129,6 +129,7 @@ public final class ProgressBar {
             line += "  eval loss \(fixed(loss, 4)) acc \(fixed(accuracy * 100, 2))%"
         }
         if let robust = e.evalRobustAccuracy { line += "  PGD-10 acc \(fixed(robust * 100, 2))%" }
+        if let certified = e.evalCertifiedAccuracy { line += "  IBP-certified \(fixed(certified * 100, 2))%" }
         return line + "  \(Int(e.imagesPerSecond.rounded())) img/s  \(fixed(e.trainSeconds + e.evalSeconds, 1))s"
     }
 

@@ -21,10 +21,13 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var evalSeconds: Double
     /// Adversarial training only: PGD-10 accuracy at the training epsilon on the first 500 held-out samples.
     public var evalRobustAccuracy: Double?
+    /// IBP training only: the fraction of the first 500 held-out samples IBP certifies at the training epsilon.
+    public var evalCertifiedAccuracy: Double?
 
     /// An epoch record with every field given.
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, evalLoss: Double?, evalAccuracy: Double?,
-                learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, evalSeconds: Double, evalRobustAccuracy: Double? = nil) {
+                learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, evalSeconds: Double, evalRobustAccuracy: Double? = nil,
+                evalCertifiedAccuracy: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.trainAccuracy = trainAccuracy
@@ -35,6 +38,7 @@ public struct EpochReport: Codable, Equatable, Sendable {
         self.trainSeconds = trainSeconds
         self.evalSeconds = evalSeconds
         self.evalRobustAccuracy = evalRobustAccuracy
+        self.evalCertifiedAccuracy = evalCertifiedAccuracy
     }
 }
 

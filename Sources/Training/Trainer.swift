@@ -1,4 +1,5 @@
 import Attacks
+import Certify
 import Datasets
 import Models
 import NN
@@ -36,6 +37,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     let adversary = config.adversarial.map {
         AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, context: context, replicate: replicate))
     }
+    let interval = config.adversarial?.method == .ibp ? IntervalTraining(network) : nil
 
     for epoch in 0..<config.epochs {
         var order = trainIndices
@@ -54,7 +56,14 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
             var x = batch.x
             config.augmentation.apply(&x, indices: batch.indices, seed: config.seed, epoch: epoch)
             let loss: Float, logits: Tensor
-            if let adversary {
+            if let interval, let ibp = config.adversarial {
+                // Clean pass first: the bound pass reuses the layers' forward caches after it.
+                let bound = ibp.boundWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - bound)
+                let eps = ibp.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                let boundLoss = bound > 0 ? interval.lossAndBackward(x: x, labels: batch.labels, eps: eps, weight: bound, context: context).loss : 0
+                (loss, logits) = ((1 - bound) * cleanLoss + bound * boundLoss, cleanLogits)
+            } else if let adversary {
                 let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
                 network.isTraining = false
                 adversary.classifier.synchronizeCopies()
@@ -94,17 +103,21 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         let held = evalSet.map { evaluate(network: network, dataset: $0, indices: evalIndices, batchSize: config.batchSize, context: context) }
         // Adversarial training: PGD-10 robust accuracy on a held-out subset, to see robustness grow
         // and to catch catastrophic overfitting (robust accuracy collapsing while clean accuracy rises).
-        var robust: Double?
+        var robust: Double?, certified: Double?
         if let adversary, let set = evalSet {
             adversary.classifier.synchronizeCopies()
             robust = robustAccuracy(classifier: adversary.classifier, dataset: set, indices: Array(evalIndices.prefix(500)),
                                     eps: adversary.config.eps, batchSize: config.batchSize)
+            if interval != nil {
+                certified = certifiedAccuracy(network: network, dataset: set, indices: Array(evalIndices.prefix(500)),
+                                              eps: adversary.config.eps, batchSize: config.batchSize, context: context)
+            }
         }
         let report = EpochReport(
             epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
             evalLoss: held?.loss, evalAccuracy: held?.accuracy, learningRate: learningRate,
             imagesPerSecond: Double(seen) / max(trainSeconds, 1e-9), trainSeconds: trainSeconds,
-            evalSeconds: evalClock.seconds, evalRobustAccuracy: robust)
+            evalSeconds: evalClock.seconds, evalRobustAccuracy: robust, evalCertifiedAccuracy: certified)
         epochs.append(report)
         progress?(.epoch(report))
     }
@@ -133,6 +146,18 @@ func robustAccuracy(classifier: NetworkClassifier, dataset: Dataset, indices: [I
         correct += countCorrect(logits: classifier.logits(adv), labels: batch.labels)
     }
     return Double(correct) / Double(indices.count)
+}
+
+/// Fraction of the samples IBP certifies at `eps` (sound bounds, `BoundedNetwork`), in inference mode.
+func certifiedAccuracy(network: any Layer, dataset: Dataset, indices: [Int], eps: Float, batchSize: Int,
+                       context: ExecutionContext) -> Double {
+    guard !indices.isEmpty, let bounded = try? BoundedNetwork(network) else { return 0 }
+    var certified = 0
+    for batch in dataset.batches(indices: indices, batchSize: batchSize) {
+        certified += bounded.certify(x: batch.x, labels: batch.labels, eps: eps, methods: [.ibp], context: context)
+            .certified.filter { $0 }.count
+    }
+    return Double(certified) / Double(indices.count)
 }
 
 /// Mean loss and accuracy of a classifier on a selection of samples.
