@@ -75,6 +75,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Reports", "Files"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Certify", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
     ]
 )

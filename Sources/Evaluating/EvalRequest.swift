@@ -67,13 +67,16 @@ public struct EvalRequest: Sendable {
     public var examplesPerAttack: Int
     /// Certified lower bounds to compute beside the attacks (`ibp`, `crown`), at every ε of the L∞ grids.
     public var certify: [String]
+    /// The ε grid of the certification when it is not the attacks' (`robust certify`, which runs none).
+    public var certificationGrid: [Double]?
 
     public init(model: String, modelsDirectory: String = "models", dataset: String = "fashion-mnist", dataDirectory: String? = nil,
                 samples: Int? = nil, indicesFile: String? = nil, attacks: [AttackSpec], batchSize: Int = 128,
                 seed: UInt64 = 0, reuse: Bool = true, prune: Bool = true, extraChecks: Bool = true, examplesPerAttack: Int = 4,
                 conventions: InputConventions = InputConventions(), shard: ShardRequest? = nil, runFolder: String? = nil,
-                resume: Bool = false, certify: [String] = []) {
+                resume: Bool = false, certify: [String] = [], certificationGrid: [Double]? = nil) {
         self.certify = certify
+        self.certificationGrid = certificationGrid
         self.runFolder = runFolder
         self.resume = resume
         self.model = model

@@ -42,7 +42,8 @@ public func runEvaluation(_ request: EvalRequest, context: ExecutionContext, pro
     var certification: CertificationRun?
     if !request.certify.isEmpty {
         let methods = try parseBoundMethods(request.certify.joined(separator: ",")).compactMap(BoundMethod.init(rawValue:))
-        let grid = Set(zip(request.attacks, attacks).filter { ($0.options.norm ?? type(of: $1).defaultNorm) == .linf }.flatMap(\.0.epsilons)).sorted()
+        let grid = request.certificationGrid
+            ?? Set(zip(request.attacks, attacks).filter { ($0.options.norm ?? type(of: $1).defaultNorm) == .linf }.flatMap(\.0.epsilons)).sorted()
         guard !grid.isEmpty else {
             throw ToolError.usage("--certify bounds L∞ balls, and no attack of this run is L∞; add one (e.g. --attack pgd) to give the ε grid")
         }
@@ -101,8 +102,9 @@ public func evaluate(classifier: any Classifier, dataset: Dataset, indices: [Int
         observed.convergence = extra.convergence(request.attacks, outcomes: samples)
     }
     evaluation.progress?.finish()
+    let correct = Set(zip(indices, zip(clean.predictions, labels)).filter { $0.1.0 == $0.1.1 }.map(\.0))
     let checks = ValidityChecks.run(curve: curve, clean: cleanResult, attacks: runs, observed: observed,
-                                    samples: samples, certification: certification)
+                                    samples: samples, certification: certification, correctlyClassified: correct)
 
     let datasetInfo = DatasetInfo(name: dataset.name, split: "test", directory: request.dataDirectory ?? "(default location)",
                                   classNames: dataset.classNames, channels: dataset.channels, height: dataset.height,
@@ -161,6 +163,7 @@ private func loadModel(_ request: EvalRequest, for dataset: Dataset) throws -> (
 /// save its results is work lost. Creates nothing (a run that fails on its model or data leaves no
 /// folder behind): an existing folder must take a file, a new one needs a writable parent.
 public func prepareRunFolder(_ directory: String) throws {
+    guard !directory.isEmpty else { throw ToolError.usage("--out is empty; give the folder to write the run to") }
     let fileManager = FileManager.default
     var isDirectory: ObjCBool = false
     if fileManager.fileExists(atPath: directory, isDirectory: &isDirectory) {

@@ -84,7 +84,9 @@ public func mergeShards(_ parts: [(path: String, results: RunResults)]) throws -
                       seed: reference.results.seed, threads: reference.results.threads, batchSize: reference.results.batchSize,
                       clean: clean, attacks: attackRuns, curve: curve, samples: samples, examples: examples,
                       checks: ValidityChecks.run(curve: curve, clean: clean, attacks: attackRuns, observed: observations,
-                                                 samples: samples, certification: certification),
+                                                 samples: samples, certification: certification,
+                                                 // Only correctly classified samples are attacked: their records say which.
+                                                 correctlyClassified: Set(samples.filter { $0.cleanPred == $0.label }.map(\.index))),
                       observations: observations, shard: nil, certification: certification)
 }
 

@@ -8,10 +8,16 @@ enum ValidityChecks {
     static let singleStep: Set<String> = ["fgsm", "fgm"]
 
     static func run(curve: [CurvePoint], clean: CleanResult, attacks: [AttackRun], observed o: RunObservations,
-                    samples: [SampleRecord] = [], certification: CertificationRun? = nil) -> [ValidityCheck] {
+                    samples: [SampleRecord] = [], certification: CertificationRun? = nil,
+                    correctlyClassified: Set<Int> = []) -> [ValidityCheck] {
         var checks: [ValidityCheck] = []
         let points = curve.filter { $0.attack != CurvePoint.worstCase && $0.attack != CurvePoint.certified }
-        if let certification { checks.append(certifiedSoundness(certification, samples: samples)) }
+        if let certification {
+            checks.append(certifiedCorrect(certification, correctlyClassified: correctlyClassified))
+            // A certification-only run (`robust certify`) has no attack for the other checks to judge.
+            if attacks.isEmpty { return checks }
+            checks.append(certifiedSoundness(certification, samples: samples))
+        }
         func pp(_ x: Double) -> String { String(format: "%.2f %%", 100 * x) }
 
         // Robust accuracy at eps = 0 is clean accuracy.
@@ -135,6 +141,19 @@ enum ValidityChecks {
                 ? "\(certified) certificates (\(certification.methods.joined(separator: "+"))) over \(certification.epsilons.count) ε; no attack record contradicts one"
                 : "\(broken.count) record(s) fooled although certified, e.g. sample \(broken[0].index) by \(broken[0].attack) at ε=\(broken[0].eps)",
             advice: "A certified sample cannot have an adversarial example in its ball. A contradiction means the bound propagation or the attack's projection is wrong; report it with results.json.")
+    }
+
+    /// The clean image lies in its own ball, so a certified sample must be classified correctly: one that is not
+    /// means the bounds do not hold for the network the clean pass ran.
+    static func certifiedCorrect(_ certification: CertificationRun, correctlyClassified: Set<Int>) -> ValidityCheck {
+        let wrong = certification.records.filter { $0.certified && !correctlyClassified.contains($0.index) }
+        return ValidityCheck(
+            id: "certified-correct", title: "Every certified sample is classified correctly",
+            status: wrong.isEmpty ? .pass : .fail,
+            detail: wrong.isEmpty
+                ? "\(certification.records.filter(\.certified).count) certificates, all on correctly classified samples"
+                : "\(wrong.count) certificate(s) on misclassified samples, e.g. sample \(wrong[0].index) at ε=\(wrong[0].eps)",
+            advice: "A certificate covers the clean image itself. A misclassified certified sample means the bound propagation and the model's forward pass disagree; report it with results.json.")
     }
 
     private static func attackName(_ id: String, _ attacks: [AttackRun]) -> String {

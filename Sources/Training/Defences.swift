@@ -34,13 +34,14 @@ public struct AdversarialTraining: Codable, Equatable, Sendable {
     /// For ibp, the bound loss's weight once eps is fully ramped up (1 - kappa; Gowal et al. end at 0.5).
     public var mix: Float
 
-    public init(method: Method, eps: Float, steps: Int, beta: Float = 6, warmupEpochs: Int = 0, mix: Float = 1) {
+    /// `mix` nil: 1 for the attacks (the batch is replaced), 0.5 for ibp (Gowal et al.'s final kappa).
+    public init(method: Method, eps: Float, steps: Int, beta: Float = 6, warmupEpochs: Int = 0, mix: Float? = nil) {
         self.method = method
         self.eps = eps
         self.steps = steps
         self.beta = beta
         self.warmupEpochs = warmupEpochs
-        self.mix = mix
+        self.mix = mix ?? (method == .ibp ? 0.5 : 1)
     }
 
     /// Epsilon for a step of an epoch: linear warm-up over `warmupEpochs`, by step.

@@ -181,7 +181,7 @@ struct TrainCommand: ParsableCommand {
         }
         let adversarial = adv.flatMap(AdversarialTraining.Method.init).map { method in
             AdversarialTraining(method: method, eps: Float(Epsilon.parse(eps!)!), steps: advSteps ?? (method == .trades ? 10 : 7),
-                                beta: beta ?? 6, warmupEpochs: epsWarmupEpochs, mix: advMix ?? (method == .ibp ? 0.5 : 1))
+                                beta: beta ?? 6, warmupEpochs: epsWarmupEpochs, mix: advMix)
         }
         let config = TrainConfig(epochs: epochs, batchSize: batchSize, optimizer: choice, weightDecay: weightDecay,
                                  noDecayOnBiasAndNorm: noDecayBiasNorm,

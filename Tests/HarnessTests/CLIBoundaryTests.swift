@@ -30,6 +30,7 @@ final class CLIBoundaryTests: XCTestCase {
 
         let base: [String: [String]] = [
             "eval": ["--models-dir", models, "--attack", "fgsm", "--samples", "2", "--eps", "0.1", "--no-extra-checks", "--out", tmp("eval")],
+            "certify": ["--models-dir", models, "--model", "cnn-fmnist-pgd", "--samples", "2", "--eps", "0.01", "--out", tmp("certify")],
             "gate": [tmp("run"), "--require", "clean>=0"],
             "report": [tmp("run"), "--out", tmp("report")],
             "train": ["--model", "mlp", "--epochs", "1", "--samples", "8", "--batch-size", "8", "--out", tmp("train/m.safetensors")],

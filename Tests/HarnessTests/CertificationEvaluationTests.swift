@@ -72,3 +72,46 @@ final class CertificationEvaluationTests: XCTestCase {
         }
     }
 }
+
+/// `robust certify` (certification alone) and `robust train --adv ibp`'s usage errors, through the binary.
+final class CertifyCommandTests: XCTestCase {
+    func testCertifyWritesAGateableRunWithoutAttacks() throws {
+        let binary = try builtRobustBinary()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("certify-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let models = CertificationEvaluationTests.repository.appendingPathComponent("models").path
+        let run = try runCommand(binary, ["certify", "--model", "cnn-fmnist-pgd", "--models-dir", models, "--eps", "0,0.005,0.02",
+                                          "--method", "ibp,crown", "--samples", "40", "--out", out])
+        XCTAssertEqual(run.code, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("certified"), run.stdout)
+        let results = try RunResults.load(path: (out as NSString).appendingPathComponent("results.json"))
+        XCTAssertTrue(results.attacks.isEmpty)
+        let certified = results.curve.filter { $0.attack == CurvePoint.certified }.sorted { $0.eps < $1.eps }
+        XCTAssertEqual(certified.map(\.eps), [0, 0.005, 0.02])
+        XCTAssertLessThanOrEqual(certified[0].robustAcc, results.clean.accuracy)
+        XCTAssertGreaterThan(certified[1].robustAcc, 0.5)
+        XCTAssertEqual(results.checks.map(\.id), ["certified-correct"])
+        XCTAssertEqual(results.checks.first?.status, .pass)
+        let gate = try runCommand(binary, ["gate", out, "--require", "certified@0.005>=0.5"])
+        XCTAssertEqual(gate.code, 0, gate.stdout + gate.stderr)
+
+        let unknown = try runCommand(binary, ["certify", "--method", "lp", "--out", out])
+        XCTAssertEqual(unknown.code, 2, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("--certify method 'lp' is unknown") || unknown.stderr.contains("'lp'"), unknown.stderr)
+        let badEps = try runCommand(binary, ["certify", "--eps", "0.1:0", "--out", out])
+        XCTAssertEqual(badEps.code, 2, badEps.stderr)
+    }
+
+    func testIntervalTrainingUsageErrors() throws {
+        let binary = try builtRobustBinary()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ibp-\(UUID().uuidString)").path
+        let resnet = try runCommand(binary, ["train", "--model", "resnet-lite", "--adv", "ibp", "--eps", "0.1", "--samples", "8",
+                                             "--epochs", "1", "--out", out])
+        XCTAssertEqual(resnet.code, 2, resnet.stderr)
+        XCTAssertTrue(resnet.stderr.contains("BatchNorm2d") && resnet.stderr.contains("--model cnn or mlp"), resnet.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".safetensors"))
+        let steps = try runCommand(binary, ["train", "--model", "cnn", "--adv", "ibp", "--eps", "0.1", "--adv-steps", "3", "--out", out])
+        XCTAssertEqual(steps.code, 2, steps.stderr)
+        XCTAssertTrue(steps.stderr.contains("drop --adv-steps"), steps.stderr)
+    }
+}
