@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "Attacks", dependencies: ["Kernels", "NN", "TensorCore"]),
         .target(name: "Certify", dependencies: ["NN", "TensorCore", "Kernels"]),
         .target(name: "Metrics"),
+        // DP-SGD accounting and membership-inference statistics (issue #19): pure math, no tensors.
+        .target(name: "Privacy"),
         .target(name: "Reports", dependencies: ["Metrics", "Files", "CPNG"]),
         // The workflows `robust` runs, one target each over a shared base; `Harness` is their facade.
         .target(name: "Workflow", dependencies: ["Datasets", "Models", "Metrics", "Files"]),
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Kernels", "NN", "Models", "Datasets", "_TestSupport"]),
         .testTarget(name: "CertifyTests", dependencies: ["Certify", "NN", "Kernels", "_TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Reports", "Files"]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Certify", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
