@@ -6,7 +6,8 @@ public struct CertifiedRecord: Codable, Equatable, Sendable {
     public var eps: Double
     /// `margin > 0`: the sample is provably robust at `eps` (so also correctly classified).
     public var certified: Bool
-    /// Lower bound of min over j != y of z_y - z_j over the ball; -infinity is written as -1e30.
+    /// Lower bound of min over j != y of z_y - z_j over the ball; -infinity (the bounds overflowed, or none was
+    /// computed because the sample was not certified at a smaller ε) is written as -1e30.
     public var margin: Double
 
     public init(index: Int, eps: Double, certified: Bool, margin: Double) {

@@ -115,3 +115,20 @@ final class CertifyCommandTests: XCTestCase {
         XCTAssertTrue(steps.stderr.contains("drop --adv-steps"), steps.stderr)
     }
 }
+
+extension CertificationEvaluationTests {
+    /// A sample not certified at one ε is not bounded again at larger ones: the certificates equal those of
+    /// certifying each ε on its own (the pruning only skips work), and skipped samples carry no bound.
+    func testPruningAcrossEpsilonsChangesNoCertificate() throws {
+        let whole = try XCTUnwrap(try runEvaluation(request(samples: 48, certify: ["ibp"]), context: testContext, progress: false).certification)
+        for eps in grid {
+            var single = request(samples: 48, certify: ["ibp"])
+            single.certificationGrid = [eps]
+            let alone = try XCTUnwrap(try runEvaluation(single, context: testContext, progress: false).certification)
+            XCTAssertEqual(alone.records.map(\.certified), whole.records.filter { $0.eps == eps }.map(\.certified), "ε=\(eps)")
+        }
+        let skipped = whole.records.filter { $0.margin == -1e30 }
+        XCTAssertFalse(skipped.isEmpty, "some samples are skipped at the larger ε")
+        XCTAssertTrue(skipped.allSatisfy { !$0.certified })
+    }
+}
