@@ -24,6 +24,11 @@ public func recordRobustAccuracy(run: String) throws -> (card: String, entries: 
         if let run = results.attacks.first(where: { $0.id == point.attack }) {
             name = point.attack
             what = run.attack + " " + run.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        } else if point.attack == CurvePoint.certified, let certification = results.certification {
+            // A lower bound, not an attack's upper bound: named by its methods so the two never mix.
+            let methods = certification.methods.joined(separator: "+")
+            name = "certified(\(methods))"
+            what = "certified lower bound (\(methods)): no perturbation in the ball changes the class"
         } else {
             name = "worst(" + results.attacks.filter { $0.norm == point.norm }.map(\.id).joined(separator: "+") + ")"
             what = "worst case over the run's attacks"

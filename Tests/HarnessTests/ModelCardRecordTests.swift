@@ -31,6 +31,15 @@ final class ModelCardRecordTests: XCTestCase {
         _ = try recordRobustAccuracy(run: run)
         XCTAssertEqual(try ModelCard.read(path: cardPath).robustAccuracy.count, 2, "recording again replaces, not duplicates")
 
+        // Certified accuracy is recorded as a lower bound named by its methods, never as a worst case.
+        var certifying = request
+        certifying.certify = ["ibp"]
+        try writeRun(try runEvaluation(certifying, context: testContext, progress: false), to: run)
+        let (_, withBounds) = try recordRobustAccuracy(run: run)
+        XCTAssertEqual(withBounds.map(\.attack), ["fgsm", "worst(fgsm)", "certified(ibp)"])
+        XCTAssertTrue(withBounds[2].command.contains("certified lower bound"), withBounds[2].command)
+        XCTAssertLessThanOrEqual(withBounds[2].accuracy, withBounds[1].accuracy)
+
         // Other weights behind the same card path: refused with exit 3.
         var other = results
         other.model.sha256 = String(repeating: "0", count: 64)
