@@ -20,6 +20,8 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public var isTraining = false
     private var input: Tensor?
+    /// The input of the last `forward` (what per-sample gradient norms need), or nil before one.
+    var lastInput: Tensor? { input }
     /// The weights packed as A of the forward GEMM, of W^T dY, and of the flipped-kernel input
     /// gradient, each with the weight version it was made from (see `cachedPack`).
     private var packedForward: (version: Int, packed: PackedA)?

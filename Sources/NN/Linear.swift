@@ -13,6 +13,8 @@ public final class Linear: Layer {
     public let bias: Parameter?
     public var isTraining = false
     private var input: Tensor?
+    /// The input of the last `forward` (what per-sample gradient norms need), or nil before one.
+    var lastInput: Tensor? { input }
 
     /// A linear layer with PyTorch's default initialisation: weight and bias uniform in
     /// `[-1/sqrt(in), 1/sqrt(in)]`, drawn from `SplitMix64(seed:)`.

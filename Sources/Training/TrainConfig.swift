@@ -38,12 +38,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var adversarial: AdversarialTraining?
     /// Noise, crops, flips and label smoothing (all off by default).
     public var augmentation: Augmentation
+    /// DP-SGD: Poisson-sampled batches of expected size `batchSize`, per-sample clipping and Gaussian noise;
+    /// nil for ordinary training.
+    public var privacy: DifferentialPrivacy?
 
-    /// A config with the given recipe; defaults are plain SGD, no decay, no clipping, seed 0, all cores.
+    /// A config with the given recipe; defaults are plain SGD, no decay, no clipping, seed 0, no privacy.
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerChoice = .sgd(momentum: 0, nesterov: false),
                 weightDecay: Float = 0, noDecayOnBiasAndNorm: Bool = false, schedule: LearningRateSchedule,
                 clipNorm: Float? = nil, clipValue: Float? = nil, seed: UInt64 = 0,
-                adversarial: AdversarialTraining? = nil, augmentation: Augmentation = Augmentation()) {
+                adversarial: AdversarialTraining? = nil, augmentation: Augmentation = Augmentation(),
+                privacy: DifferentialPrivacy? = nil) {
         precondition(epochs > 0 && batchSize > 0, "TrainConfig: epochs \(epochs) and batch size \(batchSize) must be positive")
         self.epochs = epochs
         self.batchSize = batchSize
@@ -56,6 +60,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         self.seed = seed
         self.adversarial = adversarial
         self.augmentation = augmentation
+        self.privacy = privacy
     }
 
     /// A fresh optimiser (empty state) for this config.

@@ -25,7 +25,11 @@ public struct TrainRequest: Sendable {
 
 /// Trains a fresh zoo model, measures it on the whole test split, and writes the checkpoint
 /// with a model card that records the recipe, the seed and the clean test accuracy.
-public func trainModel(_ request: TrainRequest, context: ExecutionContext, progress: ((TrainEvent) -> Void)? = nil) throws -> (ModelCard, TrainReport) {
+///
+/// `note` receives one-line messages that do not stop the run: the σ a target ε gave, and warnings
+/// (`warning: ` first) such as a δ at or above 1 / training samples.
+public func trainModel(_ request: TrainRequest, context: ExecutionContext, progress: ((TrainEvent) -> Void)? = nil,
+                       note: ((String) -> Void)? = nil) throws -> (ModelCard, TrainReport) {
     let trainSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .train)
     let testSet = try DatasetCatalog.load(request.dataset, directory: request.dataDirectory, split: .test)
     let trainIndices = try DatasetCatalog.select(trainSet, samples: request.samples, indicesFile: nil)
@@ -45,13 +49,18 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
                                   + "(\(unsupported.joined(separator: ", "))); use --model cnn or mlp")
         }
     }
+    var config = request.config
+    if let privacy = config.privacy {
+        config.privacy = try privateTraining(privacy, architecture: request.architecture, network: model.network,
+                                             config: config, trainCount: trainIndices.count, note: note)
+    }
     let report = train(network: model.network, train: trainSet, trainIndices: trainIndices, evalSet: testSet,
-                       evalIndices: testIndices, config: request.config, context: context, replicate: model.replicaNetwork,
+                       evalIndices: testIndices, config: config, context: context, replicate: model.replicaNetwork,
                        progress: progress)
     let accuracy = report.epochs.last?.evalAccuracy
     // The config as JSON is the exact recipe (what `robust train` needs to reproduce the run);
     // the few fields a reader looks for first are repeated at the top level.
-    let c = request.config
+    let c = config
     var recipe: [String: RecipeValue] = [
         "epochs": .number(Double(c.epochs)),
         "batch_size": .number(Double(c.batchSize)),
@@ -70,6 +79,18 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
         if adv.method == .ibp { recipe["ibp_final_bound_weight"] = .number(shortest(adv.mix)) }
         if let collapse = catastrophicOverfitting(report) { recipe["catastrophic_overfitting"] = .string(collapse) }
     }
+    if let privacy = c.privacy {
+        // The guarantee, as a reader of the card looks for it: (ε, δ) after every step taken, and how.
+        let q = DifferentialPrivacy.sampleRate(batchSize: c.batchSize, trainCount: trainIndices.count)
+        recipe["dp_epsilon"] = report.epochs.last?.dpEpsilon.map { .number($0) }
+        recipe["dp_delta"] = .number(privacy.delta)
+        recipe["dp_noise_multiplier"] = .number(privacy.noiseMultiplier)
+        recipe["dp_max_grad_norm"] = .number(shortest(privacy.maxGradNorm))
+        recipe["dp_sample_rate"] = .number(q)
+        recipe["dp_steps"] = .number(Double(c.epochs * DifferentialPrivacy.stepsPerEpoch(sampleRate: q)))
+        recipe["dp_accountant"] = .string(DifferentialPrivacy.accountantName)
+        if let target = privacy.targetEpsilon { recipe["dp_target_epsilon"] = .number(target) }
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     if let data = try? encoder.encode(c), let json = String(data: data, encoding: .utf8) {
@@ -84,6 +105,37 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
     } catch {
         throw ToolError.badInput("\(error)")
     }
+}
+
+/// Checks a DP-SGD request against the model and data (usage errors, one line each) and returns it with σ
+/// calibrated when a target ε was given.
+private func privateTraining(_ privacy: DifferentialPrivacy, architecture: String, network: any Layer, config: TrainConfig,
+                             trainCount: Int, note: ((String) -> Void)?) throws -> DifferentialPrivacy {
+    do {
+        _ = try PerSampleGradients(network)
+    } catch {
+        throw ToolError.usage("--dp: \(architecture): \(error); use --model cnn or mlp")
+    }
+    guard config.batchSize <= trainCount else {
+        throw ToolError.usage("--dp: --batch-size \(config.batchSize) is above the \(trainCount) training samples; "
+                              + "the sample rate batch size / samples must be at most 1")
+    }
+    if privacy.delta >= 1 / Double(trainCount) {
+        note?("warning: --delta \(privacy.delta) is not below 1 / \(trainCount) training samples: a mechanism that publishes "
+                 + "one sample outright meets it; use a smaller --delta (e.g. 1e-5)")
+    }
+    let calibrated: DifferentialPrivacy
+    do {
+        calibrated = try privacy.calibrated(trainCount: trainCount, batchSize: config.batchSize, epochs: config.epochs)
+    } catch {
+        throw ToolError.usage("--target-epsilon: \(error)")
+    }
+    if let target = privacy.targetEpsilon {
+        let q = DifferentialPrivacy.sampleRate(batchSize: config.batchSize, trainCount: trainCount)
+        note?("DP-SGD: noise multiplier \(calibrated.noiseMultiplier) spends epsilon \(target) at delta \(privacy.delta) in "
+              + "\(config.epochs) epochs of \(DifferentialPrivacy.stepsPerEpoch(sampleRate: q)) steps (sample rate \(q))")
+    }
+    return calibrated
 }
 
 /// A Float widened to the Double with the same shortest decimal form (5e-4, not 0.000500000023...).

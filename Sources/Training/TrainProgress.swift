@@ -130,6 +130,7 @@ public final class ProgressBar {
         }
         if let robust = e.evalRobustAccuracy { line += "  PGD-10 acc \(fixed(robust * 100, 2))%" }
         if let certified = e.evalCertifiedAccuracy { line += "  IBP-certified \(fixed(certified * 100, 2))%" }
+        if let epsilon = e.dpEpsilon, let delta = e.dpDelta { line += "  DP ε \(fixed(epsilon, 2)) (δ \(scientific(delta)))" }
         return line + "  \(Int(e.imagesPerSecond.rounded())) img/s  \(fixed(e.trainSeconds + e.evalSeconds, 1))s"
     }
 
@@ -143,6 +144,18 @@ public final class ProgressBar {
         var text = String(fraction)
         while text.count < digits { text = "0" + text }
         return (x < 0 && scaled != 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + text : "")
+    }
+
+    /// A small positive number as `1e-5` or `2.5e-6` (no trailing zeros, no zero-padded exponent).
+    public static func scientific(_ x: Double) -> String {
+        guard x > 0, x.isFinite else { return "\(x)" }
+        var exponent = Int(log10(x).rounded(.down))
+        var mantissa = x / pow(10, Double(exponent))
+        if mantissa >= 9.9995 { (mantissa, exponent) = (mantissa / 10, exponent + 1) }
+        var text = fixed(mantissa, 3)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return exponent == 0 ? text : text + "e" + String(exponent)
     }
 
     /// Seconds as `42s`, `3m07s` or `1h02m`.

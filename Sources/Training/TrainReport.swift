@@ -23,11 +23,15 @@ public struct EpochReport: Codable, Equatable, Sendable {
     public var evalRobustAccuracy: Double?
     /// IBP training only: the fraction of the first 500 held-out samples IBP certifies at the training epsilon.
     public var evalCertifiedAccuracy: Double?
+    /// DP-SGD only: ε spent by all steps so far, at `dpDelta` (RDP accountant).
+    public var dpEpsilon: Double?
+    /// DP-SGD only: the δ of `dpEpsilon`.
+    public var dpDelta: Double?
 
     /// An epoch record with every field given.
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, evalLoss: Double?, evalAccuracy: Double?,
                 learningRate: Float, imagesPerSecond: Double, trainSeconds: Double, evalSeconds: Double, evalRobustAccuracy: Double? = nil,
-                evalCertifiedAccuracy: Double? = nil) {
+                evalCertifiedAccuracy: Double? = nil, dpEpsilon: Double? = nil, dpDelta: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.trainAccuracy = trainAccuracy
@@ -39,6 +43,8 @@ public struct EpochReport: Codable, Equatable, Sendable {
         self.evalSeconds = evalSeconds
         self.evalRobustAccuracy = evalRobustAccuracy
         self.evalCertifiedAccuracy = evalCertifiedAccuracy
+        self.dpEpsilon = dpEpsilon
+        self.dpDelta = dpDelta
     }
 }
 

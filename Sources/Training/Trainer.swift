@@ -15,6 +15,10 @@ import Workflow
 /// independent of the thread count, so the final weights are bit-identical for the same seed
 /// whatever `config.threads` is. The network is left in inference mode.
 ///
+/// With `config.privacy` (DP-SGD) the batches are Poisson samples instead (`poissonSample`, round(1/q) steps an
+/// epoch, q = batchSize / samples), each step's gradient is `PrivateGradient`'s (per-sample clipping, noise,
+/// division by batchSize), and each epoch reports the ε spent so far.
+///
 /// `progress` receives an event after every step and every epoch (see `ProgressBar`).
 @discardableResult
 ///
@@ -31,69 +35,98 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
     let runClock = Stopwatch()
     let parameters = network.namedParameters()
     let optimizer = config.makeOptimizer()
-    let stepsPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
+    var stepsPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
     var epochs: [EpochReport] = []
     network.zeroGrad()
     let adversary = config.adversarial.map {
         AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, context: context, replicate: replicate))
     }
     let interval = config.adversarial?.method == .ibp ? IntervalTraining(network) : nil
+    // DP-SGD: Poisson batches of expected size batchSize, round(1/q) steps an epoch, and a ledger of ε.
+    let privateGradient = config.privacy.map { privacy in
+        checkPrivateTraining(config, network: network, trainCount: trainIndices.count)
+        return PrivateGradient(privacy: privacy, clipping: try! PerSampleGradients(network), expectedBatchSize: config.batchSize)
+    }
+    var ledger: PrivacyLedger?
+    if let privacy = config.privacy {
+        let q = DifferentialPrivacy.sampleRate(batchSize: config.batchSize, trainCount: trainIndices.count)
+        stepsPerEpoch = DifferentialPrivacy.stepsPerEpoch(sampleRate: q)
+        ledger = PrivacyLedger(privacy: privacy, sampleRate: q)
+    }
 
     for epoch in 0..<config.epochs {
-        var order = trainIndices
-        var rng = SplitMix64(seed: SplitMix64.derive(config.seed, UInt64(epoch)))
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, rng.nextInt(i + 1))
+        let steps: [[Int]]
+        if let ledger {
+            steps = (0..<stepsPerEpoch).map {
+                poissonSample(trainIndices, sampleRate: ledger.sampleRate, seed: config.seed, epoch: epoch, step: $0)
+            }
+        } else {
+            var order = trainIndices
+            var rng = SplitMix64(seed: SplitMix64.derive(config.seed, UInt64(epoch)))
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, rng.nextInt(i + 1))
+            }
+            steps = stride(from: 0, to: order.count, by: config.batchSize).map { Array(order[$0..<min($0 + config.batchSize, order.count)]) }
         }
 
         network.isTraining = true
         let epochClock = Stopwatch()
         var lossSum = 0.0, correct = 0, seen = 0
         var learningRate = config.schedule.base
-        for (step, batch) in train.batches(indices: order, batchSize: config.batchSize).enumerated() {
+        for (step, indices) in steps.enumerated() {
             learningRate = config.schedule.learningRate(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch,
                                                         epochs: config.epochs)
-            var x = batch.x
-            config.augmentation.apply(&x, indices: batch.indices, seed: config.seed, epoch: epoch)
-            let loss: Float, logits: Tensor
-            if let interval, let ibp = config.adversarial {
-                // Clean pass first: the bound pass reuses the layers' forward caches after it.
-                let bound = ibp.boundWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-                let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - bound)
-                let eps = ibp.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-                let boundLoss = bound > 0 ? interval.lossAndBackward(x: x, labels: batch.labels, eps: eps, weight: bound, context: context).loss : 0
-                (loss, logits) = ((1 - bound) * cleanLoss + bound * boundLoss, cleanLogits)
-            } else if let adversary {
-                let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-                network.isTraining = false
-                adversary.classifier.synchronizeCopies()
-                let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
-                network.isTraining = true
-                if adversary.config.method == .trades {
-                    (loss, logits) = tradesStep(network: network, context: context, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
-                } else if adversary.config.mix < 1 {
-                    // Mixed batches: the adversarial term's gradients first, then the clean term's, both accumulated.
-                    let m = adversary.config.mix
-                    let (advLoss, _) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
-                    let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
-                    (loss, logits) = (m * advLoss + (1 - m) * cleanLoss, cleanLogits)
+            // A Poisson batch may be empty: the step still happens (noise only), as the accountant assumes.
+            if !indices.isEmpty {
+                let batch = train.batches(indices: indices, batchSize: indices.count)[0]
+                var x = batch.x
+                config.augmentation.apply(&x, indices: batch.indices, seed: config.seed, epoch: epoch)
+                let loss: Float, logits: Tensor
+                if let interval, let ibp = config.adversarial {
+                    // Clean pass first: the bound pass reuses the layers' forward caches after it.
+                    let bound = ibp.boundWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                    let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - bound)
+                    let eps = ibp.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                    let boundLoss = bound > 0 ? interval.lossAndBackward(x: x, labels: batch.labels, eps: eps, weight: bound, context: context).loss : 0
+                    (loss, logits) = ((1 - bound) * cleanLoss + bound * boundLoss, cleanLogits)
+                } else if let adversary {
+                    let eps = adversary.config.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
+                    network.isTraining = false
+                    adversary.classifier.synchronizeCopies()
+                    let xAdv = adversary.generate(x, labels: batch.labels, indices: batch.indices, eps: eps, seed: config.seed, epoch: epoch)
+                    network.isTraining = true
+                    if let privateGradient {
+                        // Each sample's adversarial example depends on that sample alone: clip its gradient as any other.
+                        (loss, logits) = privateGradient.accumulateClippedSum(xAdv, labels: batch.labels, smoothing: config.augmentation.labelSmoothing, context: context)
+                    } else if adversary.config.method == .trades {
+                        (loss, logits) = tradesStep(network: network, context: context, clean: x, adversarial: xAdv, labels: batch.labels, beta: adversary.config.beta)
+                    } else if adversary.config.mix < 1 {
+                        // Mixed batches: the adversarial term's gradients first, then the clean term's, both accumulated.
+                        let m = adversary.config.mix
+                        let (advLoss, _) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
+                        let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
+                        (loss, logits) = (m * advLoss + (1 - m) * cleanLoss, cleanLogits)
+                    } else {
+                        (loss, logits) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                    }
+                } else if let privateGradient {
+                    (loss, logits) = privateGradient.accumulateClippedSum(x, labels: batch.labels, smoothing: config.augmentation.labelSmoothing, context: context)
                 } else {
-                    (loss, logits) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                    (loss, logits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
                 }
-            } else {
-                (loss, logits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                lossSum += Double(loss) * Double(batch.labels.count)
+                correct += countCorrect(logits: logits, labels: batch.labels)
+                seen += batch.labels.count
             }
+            privateGradient?.addNoiseAndAverage(parameters, seed: config.seed, epoch: epoch, step: step, context: context)
             if let clipValue = config.clipValue { clipGradValue(parameters, clipValue: clipValue) }
             if let clipNorm = config.clipNorm { clipGradNorm(parameters, maxNorm: clipNorm) }
             optimizer.step(parameters, learningRate: learningRate)
             network.zeroGrad()
 
-            lossSum += Double(loss) * Double(batch.labels.count)
-            correct += countCorrect(logits: logits, labels: batch.labels)
-            seen += batch.labels.count
             progress?(.step(TrainProgress(
                 epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
-                loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)),
                 imagesPerSecond: Double(seen) / max(epochClock.seconds, 1e-9), learningRate: learningRate)))
         }
         let trainSeconds = epochClock.seconds
@@ -114,15 +147,32 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
             }
         }
         let report = EpochReport(
-            epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+            epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
             evalLoss: held?.loss, evalAccuracy: held?.accuracy, learningRate: learningRate,
             imagesPerSecond: Double(seen) / max(trainSeconds, 1e-9), trainSeconds: trainSeconds,
-            evalSeconds: evalClock.seconds, evalRobustAccuracy: robust, evalCertifiedAccuracy: certified)
+            evalSeconds: evalClock.seconds, evalRobustAccuracy: robust, evalCertifiedAccuracy: certified,
+            dpEpsilon: ledger?.record(steps: stepsPerEpoch), dpDelta: config.privacy?.delta)
         epochs.append(report)
         progress?(.epoch(report))
     }
     return TrainReport(config: config, trainCount: trainIndices.count, evalCount: evalIndices.count,
                        epochs: epochs, seconds: runClock.seconds)
+}
+
+/// DP-SGD's preconditions on the recipe (the CLI and `trainModel` turn each into a usage error first).
+private func checkPrivateTraining(_ config: TrainConfig, network: any Layer, trainCount: Int) {
+    let unsupported = PerSampleGradients.unsupportedLayers(in: network)
+    precondition(unsupported.isEmpty, "train: DP-SGD needs per-sample gradients; \(unsupported) have none")
+    precondition(config.batchSize <= trainCount, "train: DP batch size \(config.batchSize) above the \(trainCount) samples")
+    precondition(config.clipNorm == nil && config.clipValue == nil, "train: DP-SGD clips per sample; batch clipping is not allowed")
+    if let adversarial = config.adversarial {
+        precondition([.pgd, .fgsmRS].contains(adversarial.method) && adversarial.mix == 1,
+                     "train: DP-SGD composes with --adv pgd and fgsm-rs replacing the batch only")
+    }
+    if let privacy = config.privacy {
+        precondition(privacy.noiseMultiplier > 0 && privacy.maxGradNorm > 0 && privacy.delta > 0 && privacy.delta < 1,
+                     "train: DP values unchecked or not calibrated: \(privacy)")
+    }
 }
 
 /// Forward, loss (label-smoothed when asked) and backward with parameter gradients: one standard step's gradients.

@@ -22,6 +22,18 @@ struct TrainCommand: ParsableCommand {
         1 - kappa with it, up to --adv-mix (default 0.5). mlp and cnn (no BatchNorm or residual blocks). Each epoch \
         also reports the share of 500 held-out images IBP certifies at eps; `robust certify` measures the result.
 
+        Differential privacy: --dp trains with DP-SGD (Abadi et al. 2016, as Opacus runs it). Each step takes each \
+        training image independently with probability q = batch size / samples (Poisson sampling; round(1/q) steps \
+        an epoch), clips every image's gradient to L2 norm --max-grad-norm C (default 1), sums them, adds Gaussian \
+        noise of standard deviation sigma*C per coordinate and divides by the batch size. The weights are then \
+        (epsilon, delta)-differentially private with respect to any one training image: whether or not it was in the \
+        data changes the probability of any outcome by at most a factor e^epsilon, except with probability delta \
+        (--delta, default 1e-5; keep it well below 1 / samples). Give sigma (--noise-multiplier) or the epsilon to \
+        reach after all epochs (--target-epsilon: sigma is found with the RDP accountant). Each epoch reports the \
+        epsilon spent so far; the card records (epsilon, delta), sigma, C, q and the steps. Only the weights are \
+        protected: the clean test accuracy on the card is not private. mlp and cnn only (BatchNorm mixes samples); \
+        composes with --adv pgd and fgsm-rs (each image's adversarial example is clipped as the image).
+
         Examples:
           robust train --model cnn --dataset fashion-mnist --epochs 15 --optimizer sgd --lr 0.05 \
             --momentum 0.9 --nesterov --weight-decay 5e-4 --schedule cosine --out models/cnn-fmnist
@@ -29,6 +41,8 @@ struct TrainCommand: ParsableCommand {
             --lr 0.05 --momentum 0.9 --nesterov --weight-decay 5e-4 --out models/cnn-fmnist-pgd
           robust train --model cnn --adv ibp --eps 0.1 --eps-warmup-epochs 10 --epochs 20 --optimizer adam \
             --lr 1e-3 --out models/cnn-fmnist-ibp
+          robust train --model cnn --dp --target-epsilon 3 --delta 1e-5 --max-grad-norm 0.1 --batch-size 2048 \
+            --epochs 40 --optimizer sgd --lr 4 --momentum 0.9 --schedule constant --out models/cnn-fmnist-dp
         """
     )
 
@@ -125,6 +139,21 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Label smoothing in [0, 1).")
     var labelSmoothing: Float = 0
 
+    @Flag(help: "Differentially private training (DP-SGD): Poisson batches, per-image clipping, Gaussian noise.")
+    var dp = false
+
+    @Option(help: "DP: sigma, the noise's standard deviation as a multiple of --max-grad-norm (e.g. 1.0). Or give --target-epsilon.")
+    var noiseMultiplier: Double?
+
+    @Option(help: "DP: the epsilon to spend over all epochs; sigma is the smallest that reaches it (e.g. 3). Or give --noise-multiplier.")
+    var targetEpsilon: Double?
+
+    @Option(help: "DP: C, the L2 norm each image's gradient is clipped to (default 1).")
+    var maxGradNorm: Float?
+
+    @Option(help: "DP: delta of the (epsilon, delta) guarantee, in (0, 1) and well below 1 / training samples (default 1e-5).")
+    var delta: Double?
+
     @Option(help: "Output path without extension, e.g. models/cnn-fmnist.")
     var out: String
 
@@ -153,6 +182,7 @@ struct TrainCommand: ParsableCommand {
         if advSteps != nil && adv == "ibp" { throw ValidationError("--adv ibp bounds the loss instead of attacking; drop --adv-steps.") }
         if let advSteps, advSteps <= 0 { throw ValidationError("--adv-steps must be positive (got \(advSteps)).") }
         guard epsWarmupEpochs >= 0, epsWarmupEpochs < epochs else { throw ValidationError("--eps-warmup-epochs must be in 0..<epochs.") }
+        try validatePrivacy()
         guard noiseGaussian >= 0, noiseUniform >= 0, cropPadding >= 0 else { throw ValidationError("noise and --crop-padding must not be negative.") }
         guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1) (got \(labelSmoothing)).") }
         // The optimiser and schedule check these with preconditions (programmer errors); from a flag they are usage errors.
@@ -163,6 +193,40 @@ struct TrainCommand: ParsableCommand {
         if schedule == "step" {
             guard stepSize > 0 else { throw ValidationError("--step-size must be a positive number of epochs (got \(stepSize)).") }
             guard gamma > 0, gamma <= 1 else { throw ValidationError("--gamma must be in (0, 1] (got \(gamma)).") }
+        }
+    }
+
+    /// The DP-SGD flags: only with --dp, sigma or a target epsilon (one), and nothing DP-SGD would not honour.
+    func validatePrivacy() throws {
+        guard dp else {
+            if noiseMultiplier != nil || targetEpsilon != nil || maxGradNorm != nil || delta != nil {
+                throw ValidationError("--noise-multiplier, --target-epsilon, --max-grad-norm and --delta need --dp.")
+            }
+            return
+        }
+        switch (noiseMultiplier, targetEpsilon) {
+        case (nil, nil): throw ValidationError("--dp needs --noise-multiplier (sigma, e.g. 1.0) or --target-epsilon (e.g. 3).")
+        case (.some, .some): throw ValidationError("--dp takes --noise-multiplier or --target-epsilon, not both (sigma is found from the target).")
+        default: break
+        }
+        if let noiseMultiplier, !(noiseMultiplier > 0 && noiseMultiplier.isFinite) {
+            throw ValidationError("--noise-multiplier must be a positive number (got \(noiseMultiplier)).")
+        }
+        if let targetEpsilon, !(targetEpsilon > 0 && targetEpsilon.isFinite) {
+            throw ValidationError("--target-epsilon must be a positive number (got \(targetEpsilon)).")
+        }
+        if let maxGradNorm, !(maxGradNorm > 0 && maxGradNorm.isFinite) {
+            throw ValidationError("--max-grad-norm must be a positive number (got \(maxGradNorm)).")
+        }
+        if let delta, !(delta > 0 && delta < 1) { throw ValidationError("--delta must be in (0, 1) (got \(delta)).") }
+        if clipNorm != nil || clipValue != nil {
+            throw ValidationError("--dp clips each image's gradient to --max-grad-norm; drop --clip-norm and --clip-value.")
+        }
+        if let adv, adv == "trades" || adv == "ibp" {
+            throw ValidationError("--dp composes with --adv pgd or fgsm-rs only: --adv \(adv) mixes a clean and a second loss per image, which DP-SGD does not clip yet.")
+        }
+        if let advMix, advMix < 1 {
+            throw ValidationError("--dp with --adv-mix below 1 would need the norm of each image's clean plus adversarial gradient; drop --adv-mix.")
         }
     }
 
@@ -183,23 +247,34 @@ struct TrainCommand: ParsableCommand {
             AdversarialTraining(method: method, eps: Float(Epsilon.parse(eps!)!), steps: advSteps ?? (method == .trades ? 10 : 7),
                                 beta: beta ?? 6, warmupEpochs: epsWarmupEpochs, mix: advMix)
         }
+        let privacy: DifferentialPrivacy? = !dp ? nil : targetEpsilon.map {
+            DifferentialPrivacy(targetEpsilon: $0, maxGradNorm: maxGradNorm ?? 1, delta: delta ?? 1e-5)
+        } ?? DifferentialPrivacy(noiseMultiplier: noiseMultiplier!, maxGradNorm: maxGradNorm ?? 1, delta: delta ?? 1e-5)
         let config = TrainConfig(epochs: epochs, batchSize: batchSize, optimizer: choice, weightDecay: weightDecay,
                                  noDecayOnBiasAndNorm: noDecayBiasNorm,
                                  schedule: LearningRateSchedule(base: lr, decay: decay, warmupEpochs: warmupEpochs),
                                  clipNorm: clipNorm, clipValue: clipValue, seed: seed,
                                  adversarial: adversarial,
                                  augmentation: Augmentation(gaussianNoise: noiseGaussian, uniformNoise: noiseUniform, cropPadding: cropPadding,
-                                                            horizontalFlip: flip, labelSmoothing: labelSmoothing))
+                                                            horizontalFlip: flip, labelSmoothing: labelSmoothing),
+                                 privacy: privacy)
         let request = TrainRequest(architecture: model, dataset: dataset, dataDirectory: data, samples: samples,
                                    config: config, out: out)
         let bar = ProgressBar()
-        let (card, report) = try trainModel(request, context: ExecutionContext(threads: threads), progress: bar.handle)
+        let (card, report) = try trainModel(request, context: ExecutionContext(threads: threads), progress: bar.handle) { note in
+            FileHandle.standardError.write(Data("robust: \(note)\n".utf8))
+        }
         let accuracy = card.cleanTestAccuracy.map { String(format: "%.2f %%", 100 * $0) } ?? "n/a"
         let speed = report.epochs.map(\.imagesPerSecond).sorted()[report.epochs.count / 2]
         if let collapse = catastrophicOverfitting(report) {
             FileHandle.standardError.write(Data("robust: warning: catastrophic overfitting: \(collapse); use --adv pgd, a smaller learning rate or --eps-warmup-epochs\n".utf8))
         }
+        var guarantee = ""
+        if let privacy = report.config.privacy, let epsilon = report.epochs.last?.dpEpsilon {
+            guarantee = String(format: ", (ε %.2f, δ ", epsilon) + ProgressBar.scientific(privacy.delta)
+                + String(format: ")-DP with σ %.4g", privacy.noiseMultiplier)
+        }
         print("wrote \(out).safetensors and \(out).json: \(card.architecture), \(card.parameterCount) parameters, "
-              + "clean test accuracy \(accuracy), median \(Int(speed)) train images/s, \(Int(report.seconds)) s")
+              + "clean test accuracy \(accuracy)\(guarantee), median \(Int(speed)) train images/s, \(Int(report.seconds)) s")
     }
 }
