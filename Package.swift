@@ -52,10 +52,13 @@ let package = Package(
         .target(name: "Workflow", dependencies: ["Datasets", "Models", "Metrics", "Files"]),
         .target(name: "Evaluating", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Reports", "Files",
                                                    .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Files"]),
+        .target(name: "Training", dependencies: ["Workflow", "Attacks", "Certify", "Datasets", "Models", "NN", "Metrics", "Files", "Privacy"]),
         .target(name: "Gating", dependencies: ["Workflow", "Metrics", "Reports", "Files", .product(name: "Yams", package: "Yams")]),
         .target(name: "Benchmarking", dependencies: ["Workflow", "Kernels", "TensorCore", "NN", "Attacks", "Datasets", "Models"]),
-        .target(name: "Harness", dependencies: ["Workflow", "Evaluating", "Training", "Gating", "Benchmarking", "Attacks", "Kernels",
+        // robust privacy: membership-inference audits; above the workflows because LiRA trains shadow models.
+        .target(name: "Auditing", dependencies: ["Workflow", "Training", "Privacy", "Models", "NN", "TensorCore", "Kernels", "Datasets",
+                                                 "Reports"]),
+        .target(name: "Harness", dependencies: ["Workflow", "Evaluating", "Training", "Gating", "Benchmarking", "Auditing", "Attacks", "Kernels",
                                                 "Models", "Metrics", "Reports", "Files"]),
         .executableTarget(name: "robust", dependencies: [
             "Harness", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -78,6 +81,6 @@ let package = Package(
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Metrics", "CPNG"], exclude: ["Golden"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["_FuzzTargets"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Certify", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "_TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Attacks", "Certify", "Kernels", "NN", "Models", "Datasets", "Metrics", "Reports", "Privacy", "Auditing", "_TestSupport"]),
     ]
 )

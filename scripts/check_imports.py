@@ -21,6 +21,7 @@ LAYERS = [
     ["Models", "Attacks", "Certify"],
     ["Workflow"],
     ["Evaluating", "Training", "Gating", "Benchmarking"],
+    ["Auditing"],
     ["Harness"],
     ["robust"],
 ]

@@ -50,7 +50,7 @@ public final class IntervalTraining {
     public func lossAndBackward(x: Tensor, labels: [Int], eps: Float, weight: Float,
                                 context: ExecutionContext) -> (loss: Float, verified: Int) {
         precondition(x.dim(0) == labels.count, "IntervalTraining: \(labels.count) labels for inputs of shape \(x.shape)")
-        var bounds = IntervalPair(lower: x.map { max(0, $0 - eps) }, upper: x.map { min(1, $0 + eps) })
+        var bounds = IntervalPair(lower: map(x, context: context) { max(0, $0 - eps) }, upper: map(x, context: context) { min(1, $0 + eps) })
         var records: [StepRecord] = []
         for step in steps {
             let (next, record) = step.forward(bounds, context: context)
@@ -179,16 +179,16 @@ enum TrainingStep {
     func forward(_ x: IntervalPair, context: ExecutionContext) -> (IntervalPair, StepRecord) {
         switch self {
         case let .affine(layer, weight, absolute):
-            absolute.weight.value = weight.value.map(abs)
-            let mu = zipMap(x.lower, x.upper) { ($0 + $1) * 0.5 }
-            let r = zipMap(x.lower, x.upper) { ($1 - $0) * 0.5 }
+            absolute.weight.value = Tensor(shape: weight.value.shape, storage: weight.value.storage.map(abs))
+            let mu = zipMap(x.lower, x.upper, context: context) { ($0 + $1) * 0.5 }
+            let r = zipMap(x.lower, x.upper, context: context) { ($1 - $0) * 0.5 }
             let centre = layer.forward(mu, context: context)
             let radius = absolute.layer.forward(r, context: context)
-            return (IntervalPair(lower: zipMap(centre, radius, -), upper: zipMap(centre, radius, +)), .none)
+            return (IntervalPair(lower: zipMap(centre, radius, context: context, -), upper: zipMap(centre, radius, context: context, +)), .none)
         case let .monotone(lower, upper):
             return (IntervalPair(lower: lower.forward(x.lower, context: context), upper: upper.forward(x.upper, context: context)), .none)
         case .relu:
-            return (IntervalPair(lower: x.lower.map { max($0, 0) }, upper: x.upper.map { max($0, 0) }),
+            return (IntervalPair(lower: map(x.lower, context: context) { max($0, 0) }, upper: map(x.upper, context: context) { max($0, 0) }),
                     .relu(lower: x.lower, upper: x.upper))
         }
     }
@@ -199,7 +199,7 @@ enum TrainingStep {
         switch self {
         case let .affine(layer, weight, absolute):
             // lower = c - r', upper = c + r': dL/dc = gl + gu, dL/dr' = gu - gl.
-            let gCentre = zipMap(g.lower, g.upper, +), gRadius = zipMap(g.upper, g.lower, -)
+            let gCentre = zipMap(g.lower, g.upper, context: context, +), gRadius = zipMap(g.upper, g.lower, context: context, -)
             let gMu = layer.backward(gCentre, accumulateParameterGradients: true, context: context)
             absolute.weight.zeroGrad()
             let gR = absolute.layer.backward(gRadius, accumulateParameterGradients: true, context: context)
@@ -208,32 +208,34 @@ enum TrainingStep {
                 for i in 0..<w.count where w[i] != 0 { gp[i] += w[i] > 0 ? gAbs[i] : -gAbs[i] }
             }
             // mu = (l + u) / 2, r = (u - l) / 2.
-            return IntervalPair(lower: zipMap(gMu, gR) { ($0 - $1) * 0.5 }, upper: zipMap(gMu, gR) { ($0 + $1) * 0.5 })
+            return IntervalPair(lower: zipMap(gMu, gR, context: context) { ($0 - $1) * 0.5 }, upper: zipMap(gMu, gR, context: context) { ($0 + $1) * 0.5 })
         case let .monotone(lower, upper):
             return IntervalPair(lower: lower.backward(g.lower, accumulateParameterGradients: false, context: context),
                                 upper: upper.backward(g.upper, accumulateParameterGradients: false, context: context))
         case .relu:
             guard case let .relu(l, u) = record else { preconditionFailure("IntervalTraining: ReLU backward without its record") }
-            return IntervalPair(lower: zipMap(g.lower, l) { $1 > 0 ? $0 : 0 }, upper: zipMap(g.upper, u) { $1 > 0 ? $0 : 0 })
+            return IntervalPair(lower: zipMap(g.lower, l, context: context) { $1 > 0 ? $0 : 0 }, upper: zipMap(g.upper, u, context: context) { $1 > 0 ? $0 : 0 })
         }
     }
 }
 
-extension Tensor {
-    /// Elementwise `f`, same shape.
-    func map(_ f: (Float) -> Float) -> Tensor {
-        Tensor(shape: shape, storage: storage.map(f))
-    }
-}
-
-/// Elementwise `f(a, b)` of two tensors of one shape.
-func zipMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+/// Elementwise `f(a, b)` of two tensors of one shape, samples in parallel (these passes run over every
+/// activation several times per step).
+func zipMap(_ a: Tensor, _ b: Tensor, context: ExecutionContext, _ f: (Float, Float) -> Float) -> Tensor {
     precondition(a.shape == b.shape, "IntervalTraining: shapes \(a.shape) and \(b.shape) differ")
     var out = Tensor(unfilled: a.shape)
+    let size = a.sampleSize
     a.withUnsafePointer { ap in
     b.withUnsafePointer { bp in
     out.withUnsafeMutablePointer { op in
-        for i in 0..<a.count { op[i] = f(ap[i], bp[i]) }
+        context.forEach(a.dim(0)) { s in
+            for i in s * size..<(s + 1) * size { op[i] = f(ap[i], bp[i]) }
+        }
     }}}
     return out
+}
+
+/// Elementwise `f(a)`, samples in parallel.
+func map(_ a: Tensor, context: ExecutionContext, _ f: (Float) -> Float) -> Tensor {
+    zipMap(a, a, context: context) { x, _ in f(x) }
 }

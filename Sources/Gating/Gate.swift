@@ -55,19 +55,25 @@ public struct GateOptions: Sendable {
 public func runGate(run: String, options: GateOptions, environment: [String: String],
                     output: (String) -> Void = { print($0) }) throws -> GateVerdict {
     let config = try options.resolvedConfig()
-    let results = try loadGateResults(run, role: "run", hint: "run `robust eval --out \(run)` first")
-    return try runGate(results: results, run: run, config: config, junitPath: options.junitPath, summaryPath: options.summaryPath,
-                       environment: environment, output: output)
+    let (privacy, hasResults) = try loadGatePrivacy(run)
+    if let privacy, !hasResults {
+        let verdict = try GateVerdict.judge(privacy: privacy, run: run, config: config)
+        return try publishGate(verdict, junitPath: options.junitPath, summaryPath: options.summaryPath, environment: environment, output: output)
+    }
+    let results = try loadGateResults(run, role: "run", hint: "run `robust eval --out \(run)` (or `robust privacy --out \(run)`) first")
+    return try runGate(results: results, privacy: privacy, run: run, config: config, junitPath: options.junitPath,
+                       summaryPath: options.summaryPath, environment: environment, output: output)
 }
 
 /// Runs the gate on results already in memory (e.g. just evaluated; resolve `config` from the
 /// options before evaluating, so that a malformed requirement fails fast): judges them, prints one
 /// line per test case (and GitHub annotations when `environment` says GitHub Actions) through
 /// `output`, writes the JUnit and Markdown files, and throws `ToolError.gateFailed` if the gate
-/// failed, after everything is written. Returns the verdict when it passed.
+/// failed, after everything is written. Returns the verdict when it passed. `privacy` (the folder's privacy.json)
+/// answers the `mia-*` requirements and adds its DP audit check.
 @discardableResult
-public func runGate(results: RunResults, run: String, config: GateConfig, junitPath: String? = nil, summaryPath: String? = nil,
-                    environment: [String: String], output: (String) -> Void = { print($0) }) throws -> GateVerdict {
+public func runGate(results: RunResults, privacy: PrivacyResults? = nil, run: String, config: GateConfig, junitPath: String? = nil,
+                    summaryPath: String? = nil, environment: [String: String], output: (String) -> Void = { print($0) }) throws -> GateVerdict {
     if config.requirements.isEmpty, config.baseline == nil, results.checks.isEmpty || config.effectiveFailOn == .never {
         throw ToolError.usage("nothing to judge: \(run) has no validity checks\(results.checks.isEmpty ? "" : " that can fail with --fail-on never"); "
             + "give a requirement (--require 'clean>=0.90'), a baseline (--baseline reports/baseline/results.json) or a --config file")
@@ -75,7 +81,14 @@ public func runGate(results: RunResults, run: String, config: GateConfig, junitP
     let baseline = try config.baseline.map { path in
         (results: try loadGateResults(path, role: "baseline", hint: "record one with `robust eval --out reports/baseline`"), name: path)
     }
-    let verdict = try GateVerdict.judge(results, run: run, config: config, baseline: baseline)
+    let verdict = try GateVerdict.judge(results, run: run, config: config, baseline: baseline, privacy: privacy)
+    return try publishGate(verdict, junitPath: junitPath, summaryPath: summaryPath, environment: environment, output: output)
+}
+
+/// Prints the verdict (and GitHub annotations), writes the JUnit and Markdown files, then throws
+/// `ToolError.gateFailed` if it failed.
+private func publishGate(_ verdict: GateVerdict, junitPath: String?, summaryPath: String?, environment: [String: String],
+                         output: (String) -> Void) throws -> GateVerdict {
     verdict.githubAnnotations(environment: environment).forEach(output)
     verdict.textLines().forEach(output)
     if let path = junitPath {

@@ -48,6 +48,8 @@ extension GateRequirement {
                 return missing("attack '\(attack)' (\(chosenNorm)) has no point at epsilon \(formatEpsilon(eps)); its epsilons are \(grid)")
             }
             measured = point.robustAcc
+        case .membership:
+            return missing("\(text) judges a membership-inference audit; this run has no privacy.json (run `robust privacy --out` into its folder)")
         }
         let passed = comparison.holds(measured, threshold)
         return GateTestCase(kind: .requirement, name: text, passed: passed,

@@ -17,6 +17,9 @@ public struct GateRequirement: Equatable, Sendable {
         case clean
         /// Robust accuracy of one curve point; `norm` nil means "whichever norm the attack ran at".
         case curve(attack: String, norm: String?, eps: Double)
+        /// A membership-inference figure of a `robust privacy` run (privacy.json): `attack` nil means the
+        /// worst (largest) over its attacks.
+        case membership(MembershipMetric, attack: String?)
     }
 
     public var target: Target
@@ -34,7 +37,8 @@ public struct GateRequirement: Equatable, Sendable {
     }
 
     /// The syntax, with examples, for usage errors.
-    static let syntaxHelp = "write TARGET OP VALUE, TARGET being clean, ATTACK[:NORM]@EPS or certified@EPS (with --certify), OP one of >= > <= <, "
+    static let syntaxHelp = "write TARGET OP VALUE, TARGET being clean, ATTACK[:NORM]@EPS, certified@EPS (with --certify), "
+        + "or mia-auc / mia-tpr@FPR of a `robust privacy` run (mia-tpr[lira]@0.001 for one attack), OP one of >= > <= <, "
         + "VALUE an accuracy in [0,1] or a percentage (e.g. clean>=0.90, pgd@8/255>=0.40, pgd:l2@0.5>=60%)"
 
     /// Parses a requirement; a malformed one is a usage error (exit 2) that explains the syntax.
@@ -59,6 +63,7 @@ public struct GateRequirement: Equatable, Sendable {
 
     private static func parseTarget(_ text: String, malformed: (String) -> ToolError) throws -> Target {
         if text.lowercased() == "clean" { return .clean }
+        if text.lowercased().hasPrefix("mia-") { return try parseMembershipTarget(text, malformed: malformed) }
         let sides = text.split(separator: "@", omittingEmptySubsequences: false).map(String.init)
         guard sides.count == 2 else { throw malformed("names '\(text)', neither clean nor ATTACK@EPS") }
         let names = sides[0].split(separator: ":", omittingEmptySubsequences: false)

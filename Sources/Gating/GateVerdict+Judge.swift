@@ -1,4 +1,5 @@
 import Metrics
+import Reports
 import Workflow
 
 /// Judging a run: the pure part of the gate, from results to verdict (no files, no output).
@@ -9,10 +10,15 @@ extension GateVerdict {
     /// - Parameters:
     ///   - run: how the user named the run, for reports.
     ///   - baseline: the baseline's results and how the user named it; nil when `config` has none.
+    ///   - privacy: the run folder's privacy.json, if it has one: it answers the `mia-*` requirements and adds
+    ///     its DP audit as a check.
     /// - Throws: `ToolError.usage` for a requirement that cannot be judged as written (an ambiguous norm).
     public static func judge(_ results: RunResults, run: String, config: GateConfig,
-                             baseline: (results: RunResults, name: String)? = nil) throws -> GateVerdict {
-        var cases = try config.requirements.map { try $0.evaluate(on: results) }
+                             baseline: (results: RunResults, name: String)? = nil, privacy: PrivacyResults? = nil) throws -> GateVerdict {
+        var cases = try config.requirements.map { requirement in
+            if case .membership = requirement.target, let privacy { return requirement.evaluate(on: privacy) }
+            return try requirement.evaluate(on: results)
+        }
         var notes: [GateNote] = []
         if let baseline {
             let comparison = GateBaseline(current: results, baseline: baseline.results, baselineName: baseline.name,
@@ -21,6 +27,7 @@ extension GateVerdict {
             notes += comparison.notes()
         }
         cases += results.checks.map { checkCase($0, failOn: config.effectiveFailOn) }
+        if let privacy { cases.append(checkCase(privacy.auditCheck, failOn: config.effectiveFailOn)) }
         return GateVerdict(run: run, modelName: results.model.name, modelSHA256: results.model.sha256,
                            baseline: baseline?.name, cases: cases, notes: notes)
     }

@@ -1,6 +1,7 @@
-// The library `robust` stands on: its workflows (evaluate, train, gate, benchmark) and the types the
+// The library `robust` stands on: its workflows (evaluate, train, gate, benchmark, privacy audit) and the types the
 // CLI names in its flags and output. The CLI imports this module alone.
 @_exported import Attacks
+@_exported import Auditing
 @_exported import Benchmarking
 @_exported import Evaluating
 @_exported import Files

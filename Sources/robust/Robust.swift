@@ -13,7 +13,7 @@ struct Robust: ParsableCommand {
         3 bad input data (missing or corrupt file, shape mismatch).
         """,
         version: toolVersion,
-        subcommands: [EvalCommand.self, CertifyCommand.self, GateCommand.self, ReportCommand.self, AttacksCommand.self, TrainCommand.self, ModelsCommand.self, ExportCommand.self, MergeCommand.self, Bench.self]
+        subcommands: [EvalCommand.self, CertifyCommand.self, GateCommand.self, ReportCommand.self, AttacksCommand.self, TrainCommand.self, PrivacyCommand.self, ModelsCommand.self, ExportCommand.self, MergeCommand.self, Bench.self]
     )
 
     /// Parses and runs a subcommand, mapping every error to one stderr line and the project's

@@ -102,6 +102,22 @@ final class IntervalTrainingTests: XCTestCase {
         XCTAssertEqual(verified, zip(TestNetworks.predictions(logits), labels).filter { $0 == $1 }.count)
     }
 
+    /// Loss, verified count and every gradient are bit-identical with 1 and 3 threads (training is reproducible).
+    func testThreadCountChangesNoBit() {
+        let x = TestNetworks.images([7, 1, 6, 6], seed: 90)
+        let labels = [0, 1, 2, 3, 0, 1, 2]
+        var runs: [(Float, Int, [Float])] = []
+        for threads in [1, 3] {
+            let network = makeNetwork(seed: 9)
+            let (loss, verified) = IntervalTraining(network).lossAndBackward(x: x, labels: labels, eps: 0.02, weight: 0.5,
+                                                                               context: ExecutionContext(threads: threads))
+            runs.append((loss, verified, network.namedParameters().flatMap { $0.parameter.grad.storage }))
+        }
+        XCTAssertEqual(runs[0].0, runs[1].0)
+        XCTAssertEqual(runs[0].1, runs[1].1)
+        XCTAssertEqual(runs[0].2, runs[1].2)
+    }
+
     /// BatchNorm, residual blocks and a head other than Linear are named, so `robust train` can say which.
     func testUnsupportedLayersAreNamed() {
         XCTAssertEqual(IntervalTraining.unsupportedLayers(in: makeNetwork(seed: 1)), [])

@@ -33,6 +33,8 @@ final class CLIBoundaryTests: XCTestCase {
             "certify": ["--models-dir", models, "--model", "cnn-fmnist-pgd", "--samples", "2", "--eps", "0.01", "--out", tmp("certify")],
             "gate": [tmp("run"), "--require", "clean>=0"],
             "report": [tmp("run"), "--out", tmp("report")],
+            "privacy": ["--models-dir", models, "--model", "mlp", "--members", "train:0:16", "--non-members", "test:0:16", "--attack", "loss",
+                        "--out", tmp("privacy")],
             "train": ["--model", "mlp", "--epochs", "1", "--samples", "8", "--batch-size", "8", "--out", tmp("train/m.safetensors")],
             "models list": ["--models-dir", models],
             "models init": ["--architecture", "mlp", "--out", tmp("init.safetensors")],
