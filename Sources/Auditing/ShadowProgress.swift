@@ -63,15 +63,6 @@ public final class ShadowProgress {
         let eta = secondsPerStep * Double(total - done)
         let percent = Int((100 * Double(done) / Double(total)).rounded(.down))
         return "shadow \(shadow + 1)/\(shadows)  epoch \(p.epoch + 1)/\(p.epochs)  loss \(String(format: "%.4f", p.loss))  "
-            + "acc \(String(format: "%.2f", p.accuracy * 100))%  all shadows \(percent)%  ETA \(duration(eta))"
-    }
-
-    /// Seconds as `42s`, `3m07s` or `1h02m`.
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds.rounded())
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m" + (s % 60 < 10 ? "0" : "") + "\(s % 60)s" }
-        return "\(s / 3600)h" + (s / 60 % 60 < 10 ? "0" : "") + "\(s / 60 % 60)m"
+            + "acc \(String(format: "%.2f", p.accuracy * 100))%  all shadows \(percent)%  ETA \(ProgressBar.duration(eta))"
     }
 }

@@ -158,8 +158,8 @@ public final class ProgressBar {
         return exponent == 0 ? text : text + "e" + String(exponent)
     }
 
-    /// Seconds as `42s`, `3m07s` or `1h02m`.
-    static func duration(_ seconds: Double) -> String {
+    /// Seconds as `42s`, `3m07s` or `1h02m` (every progress line's ETA).
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s)s" }
