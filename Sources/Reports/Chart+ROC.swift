@@ -24,6 +24,8 @@ struct ROCSeries {
     var label: String
     var color: String
     var points: [ROCSample]
+    /// SVG dash pattern; nil draws a solid line (one model's attacks share its colour and differ by dash).
+    var dash: String? = nil
 }
 
 /// A membership-inference ROC on log-log axes (Carlini et al. 2022, "from first principles"): what matters is
@@ -57,7 +59,7 @@ struct ROCChart {
                          title: "largest ROC the claimed guarantee allows: TPR = e^ε·FPR + δ (ε \(Format.decimal(guarantee.epsilon)), δ \(Format.decimal(guarantee.delta)))")
         }
         for s in series {
-            out += curve(points: s.points.map { ($0.fpr, $0.tpr) }, x: x, y: y, color: s.color, dash: nil, title: s.label)
+            out += curve(points: s.points.map { ($0.fpr, $0.tpr) }, x: x, y: y, color: s.color, dash: s.dash, title: s.label)
         }
         out += legend()
         return out + "</svg>\n"

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 
 /// One page comparing several runs (e.g. a standard and an adversarially trained model):
@@ -9,13 +10,18 @@ import Metrics
 public enum ComparisonReport {
     /// The page. `eps`, when given, picks the summary's ε per norm (the grid's ε closest to it);
     /// otherwise the ε closest to the middle of each run's grid.
-    public static func html(_ runs: [RunResults], eps: Double? = nil) -> String {
+    /// `privacy`: membership-inference runs (`robust privacy`) of the same models, shown in their own section
+    /// in the colour of the evaluation run with the same weights (SHA-256).
+    public static func html(_ runs: [RunResults], privacy: [PrivacyResults] = [], eps: Double? = nil) -> String {
         let names = runNames(runs)
-        let sections: [(id: String, title: String, html: String)] = [
+        var sections: [(id: String, title: String, html: String)] = [
             ("summary", "Summary", summary(runs, names: names, eps: eps)),
             ("curves", "Robustness–accuracy curves", curves(runs, names: names)),
-            ("runs", "Runs", runTables(runs, names: names)),
         ]
+        if !privacy.isEmpty {
+            sections.append(("privacy", "Membership inference", membership(privacy, runs: runs, names: names)))
+        }
+        sections.append(("runs", "Runs", runTables(runs, names: names)))
         var body = ""
         for section in sections {
             let heading = section.id == "summary"
@@ -25,6 +31,37 @@ public enum ComparisonReport {
         }
         return HTMLPage(title: "robust: " + names.joined(separator: " vs "), navigation: sections.map { ($0.id, $0.title) },
                         body: body).render()
+    }
+
+    /// A row per privacy run and attack (AUC, TPR at the reported FPRs, the DP claim and its audit), and every
+    /// attack's ROC on one log-log plot: what each model leaks beside how robust it is.
+    static func membership(_ privacy: [PrivacyResults], runs: [RunResults], names: [String]) -> String {
+        func color(_ p: PrivacyResults, _ k: Int) -> String {
+            runs.firstIndex { $0.model.sha256.lowercased() == p.model.sha256.lowercased() }.map { Palette.color($0) }
+                ?? Palette.color(runs.count + k)
+        }
+        var out = "<table>\n<thead><tr><th>Model</th><th>Attack</th><th class=\"num\">AUC</th>"
+        for fpr in PrivacyResults.reportedFPRs { out += "<th class=\"num\">TPR at \(Format.decimal(fpr * 100))% FPR (95% CI)</th>" }
+        out += "<th>DP claim</th><th>Audit</th></tr></thead>\n<tbody>\n"
+        var series: [ROCSeries] = []
+        for (k, p) in privacy.enumerated() {
+            let model = URL(fileURLWithPath: p.model.name).deletingPathExtension().lastPathComponent
+            let claim = p.dpGuarantee.map { "ε \(Format.decimal($0.epsilon)), δ \(Format.decimal($0.delta))" } ?? "none"
+            for (j, attack) in p.attacks.enumerated() {
+                out += "<tr><td><span class=\"swatch\" style=\"background:\(color(p, k))\"></span>\(escapeHTML(model))</td>"
+                out += "<td>\(escapeHTML(attack.name))</td><td class=\"num\">\(String(format: "%.4f", attack.auc))</td>"
+                for fpr in PrivacyResults.reportedFPRs {
+                    let point = attack.operatingPoint(atFPR: fpr)
+                    out += "<td class=\"num\">" + (point.map { "\(Format.percent($0.tpr)) (\(Format.percent($0.tprLow))–\(Format.percent($0.tprHigh)))" } ?? "–") + "</td>"
+                }
+                out += "<td>\(escapeHTML(claim))</td><td>\(escapeHTML(p.audit.status.rawValue))</td></tr>\n"
+                series.append(ROCSeries(label: "\(model): \(attack.name) (AUC \(String(format: "%.3f", attack.auc)))",
+                                        color: color(p, k), points: attack.roc, dash: j == 0 ? nil : Palette.dashes[j % Palette.dashes.count]))
+            }
+        }
+        out += "</tbody>\n</table>\n"
+        let members = privacy.map(\.members.count).min() ?? 1, nonMembers = privacy.map(\.nonMembers.count).min() ?? 1
+        return out + ROCChart(series: series, members: members, nonMembers: nonMembers, guarantee: nil).svg()
     }
 
     /// Model names, numbered where two runs share one (`cnn #1`, `cnn #2`), so legend labels stay unique.

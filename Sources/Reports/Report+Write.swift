@@ -19,8 +19,8 @@ public func writeRunReport(_ results: RunResults, to directory: String, perClass
 
 /// Writes one comparison page of several runs as `index.html` in `directory` (created if
 /// needed), atomically. `eps` is passed to `ComparisonReport.html`.
-public func writeComparisonReport(_ runs: [RunResults], to directory: String, eps: Double? = nil) throws {
+public func writeComparisonReport(_ runs: [RunResults], privacy: [PrivacyResults] = [], to directory: String, eps: Double? = nil) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = URL(fileURLWithPath: directory).appendingPathComponent("index.html").path
-    try writeAtomically(Data(ComparisonReport.html(runs, eps: eps).utf8), to: path)
+    try writeAtomically(Data(ComparisonReport.html(runs, privacy: privacy, eps: eps).utf8), to: path)
 }

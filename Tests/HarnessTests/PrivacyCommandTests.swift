@@ -2,6 +2,7 @@ import Foundation
 import Harness
 import Privacy
 import XCTest
+import _TestSupport
 
 /// `robust privacy` end to end: index sets, both attacks on a deliberately overfit model, the folder it writes,
 /// the DP audit against forged claims, the gate's `mia-*` requirements and the binary's usage errors.
@@ -234,6 +235,30 @@ final class PrivacyCommandTests: XCTestCase {
         XCTAssertTrue(verdict.junitXML().contains("name=\"mia-auc&lt;=0.6\""))
         XCTAssertTrue(verdict.markdownSummary().contains("| ❌ | `mia-auc<=0.6` | 0.6200 (loss) | <= 0.6000 |"))
         XCTAssertTrue(verdict.textLines()[0].hasPrefix("FAIL  mia-auc<=0.6"))
+    }
+
+    /// `robust report` with evaluation and privacy folders: one page, the privacy runs in their own section, each
+    /// model's attacks in the colour of the evaluation run with the same weights, told apart by dash.
+    func testComparisonPageShowsWhatEachModelLeaks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("robust-compare-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let models = CertificationEvaluationTests.repository.appendingPathComponent("models").path
+        let eval = EvalRequest(model: "mlp", modelsDirectory: models, samples: 8,
+                               attacks: [AttackSpec(id: "fgsm", attack: "fgsm", options: AttackOptions(), epsilons: [0, 0.1])], extraChecks: false)
+        let results = try runEvaluation(eval, context: testContext, progress: false)
+        var privacy = Self.privacyFixture()
+        privacy.model.sha256 = results.model.sha256
+        privacy.model.name = "models/mlp-fmnist.safetensors"
+        try writeRun(results, to: folder + "/eval")
+        try writePrivacyRun(privacy, to: folder + "/privacy")
+        let report = try runCommand(try builtRobustBinary(), ["report", folder + "/eval", folder + "/privacy", "--out", folder + "/page"])
+        XCTAssertEqual(report.code, 0, report.stderr)
+        let html = try String(contentsOfFile: folder + "/page/index.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<section id=\"privacy\">"), "a membership-inference section")
+        XCTAssertTrue(html.contains("mlp-fmnist: loss (AUC 0.620)") && html.contains("mlp-fmnist: lira (AUC 0.580)"), "ROC lines labelled by model and attack")
+        XCTAssertTrue(html.contains("0.6200"), "the AUC in the table")
+        let alone = try runCommand(try builtRobustBinary(), ["report", folder + "/privacy", "--out", folder + "/page2"])
+        XCTAssertEqual(alone.code, 2, alone.stderr)
     }
 
     /// A privacy run of two attacks with fixed figures.
