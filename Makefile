@@ -114,6 +114,12 @@ private-models: build
 	$(DP) --out models/cnn-fmnist-dp
 	$(BIN) privacy --model cnn-fmnist-dp --attack loss --members train:0:10000 --non-members test:0:10000 \
 	  --out reports/cnn-fmnist-dp-privacy
+	$(BIN) privacy --model cnn --attack loss --members train:0:10000 --non-members test:0:10000 --out reports/cnn-privacy
+	$(BIN) eval --model cnn --suite attacks/quick.yaml --samples 1000 --no-extra-checks --out reports/privacy-showcase-cnn
+	$(BIN) eval --model cnn-fmnist-dp --suite attacks/quick.yaml --samples 1000 --no-extra-checks --out reports/privacy-showcase-cnn-fmnist-dp
+	$(BIN) models record reports/privacy-showcase-cnn-fmnist-dp
+	$(BIN) report reports/privacy-showcase-cnn reports/privacy-showcase-cnn-fmnist-dp reports/cnn-privacy \
+	  reports/cnn-fmnist-dp-privacy --out reports/showcase/privacy
 
 ## showcase: the standard and the robust cnn under the same attacks, one comparison report (committed).
 showcase: build

@@ -177,3 +177,28 @@ final class DPSGDTests: XCTestCase {
         }
     }
 }
+
+extension DPSGDTests {
+    /// The shipped DP cnn (`make private-models`): its card records an (ε ≤ 3, δ = 1e-5) guarantee that the
+    /// accountant reproduces from σ, q and the steps, and its clean accuracy is at least 84 % (86.52 %).
+    func testShippedDPModelKeepsItsGuarantee() throws {
+        let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("models")
+        let card = try ModelCard.read(path: models.appendingPathComponent("cnn-fmnist-dp.json").path)
+        func number(_ key: String) throws -> Double {
+            guard case .number(let value)? = card.trainingRecipe[key] else {
+                struct MissingKey: Error { let key: String }
+                throw MissingKey(key: key)
+            }
+            return value
+        }
+        let epsilon = try number("dp_epsilon"), delta = try number("dp_delta")
+        XCTAssertLessThanOrEqual(epsilon, 3)
+        XCTAssertEqual(delta, 1e-5)
+        var accountant = RDPAccountant()
+        try accountant.record(noiseMultiplier: try number("dp_noise_multiplier"), sampleRate: try number("dp_sample_rate"),
+                              steps: Int(try number("dp_steps")))
+        XCTAssertEqual(try accountant.epsilon(delta: delta).epsilon, epsilon, accuracy: 1e-9)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(card.cleanTestAccuracy), 0.84)
+    }
+}
