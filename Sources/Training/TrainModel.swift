@@ -73,7 +73,7 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
     if let adv = c.adversarial {
         recipe["adversarial"] = .string(adv.method.rawValue)
         recipe["adversarial_eps"] = .number(shortest(adv.eps))
-        recipe["adversarial_steps"] = .number(Double(adv.steps))
+        if adv.method != .ibp { recipe["adversarial_steps"] = .number(Double(adv.steps)) }  // ibp bounds, it takes no steps
         if let robust = report.epochs.last?.evalRobustAccuracy { recipe["pgd10_accuracy_first500_test"] = .number(robust) }
         if let certified = report.epochs.last?.evalCertifiedAccuracy { recipe["ibp_certified_accuracy_first500_test"] = .number(certified) }
         if adv.method == .ibp { recipe["ibp_final_bound_weight"] = .number(shortest(adv.mix)) }
