@@ -2,11 +2,6 @@ import Datasets
 import NN
 import Privacy
 import TensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What the attacks read from a model for each audited image: its cross-entropy loss and LiRA's logit-scaled
 /// confidence φ = z_y − log Σ_{j≠y} e^{z_j}, both from the logits in Double.
@@ -21,18 +16,12 @@ struct ModelOutputs {
         confidences.reserveCapacity(indices.count)
         for batch in dataset.batches(indices: indices, batchSize: batchSize) {
             let logits = classifier.logits(batch.x)
-            let classes = logits.dim(1)
             for (row, label) in batch.labels.enumerated() {
-                let z = (0..<classes).map { Double(logits.storage[row * classes + $0]) }
-                losses.append(Self.crossEntropy(logits: z, label: label))
+                let z = logits.logitRow(row)
+                // −log softmax(z)_y, on the one log-sum-exp (TensorCore).
+                losses.append(logSumExp(z) - z[label])
                 confidences.append(logitScaledConfidence(logits: z, label: label))
             }
         }
-    }
-
-    /// −log softmax(z)_y = log Σ_j e^{z_j} − z_y, with the maximum taken out so no term overflows.
-    static func crossEntropy(logits z: [Double], label: Int) -> Double {
-        let top = z.max()!
-        return top + log(z.reduce(0) { $0 + exp($1 - top) }) - z[label]
     }
 }

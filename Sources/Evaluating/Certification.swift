@@ -14,7 +14,7 @@ func certifySelection(network: any Layer, dataset: Dataset, indices: [Int], epsi
     let started = Date()
     let bounded: BoundedNetwork
     do { bounded = try BoundedNetwork(network) } catch {
-        throw ToolError.usage("--certify: \(error); certify a model built from Linear, Conv2d, BatchNorm2d, pools, ReLU and residual blocks, or drop --certify")
+        throw ToolError.usage("cannot bound this model: \(error); certification takes models built from Linear, Conv2d, BatchNorm2d, pools, ReLU and residual blocks")
     }
     network.isTraining = false
     var records: [CertifiedRecord] = []
@@ -50,12 +50,12 @@ func certifySelection(network: any Layer, dataset: Dataset, indices: [Int], epsi
 }
 
 /// The bound methods named on the command line (`ibp`, `crown`, or both comma-separated), in order.
-public func parseBoundMethods(_ text: String) throws -> [String] {
+public func parseBoundMethods(_ text: String, flag: String = "--certify") throws -> [String] {
     let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     let known = BoundMethod.allCases.map(\.rawValue)
-    guard !names.isEmpty else { throw ToolError.usage("--certify needs a method: \(known.joined(separator: ", ")) or both (ibp,crown)") }
+    guard !names.isEmpty else { throw ToolError.usage("\(flag) needs a method: \(known.joined(separator: ", ")) or both (ibp,crown)") }
     for name in names where !known.contains(name) {
-        throw ToolError.usage("--certify method '\(name)' is unknown; use \(known.joined(separator: ", ")) or both (ibp,crown)")
+        throw ToolError.usage("\(flag): method '\(name)' is unknown; use \(known.joined(separator: ", ")) or both (ibp,crown)")
     }
     return names.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
 }

@@ -62,7 +62,7 @@ struct CertifyCommand: ParsableCommand {
     func validate() throws {
         guard batchSize > 0, threads > 0 else { throw ValidationError("--batch-size and --threads must be positive") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive (got \(samples))") }
-        _ = try parseBoundMethods(method)
+        _ = try parseBoundMethods(method, flag: "--method")
     }
 
     func run() throws {
@@ -70,21 +70,14 @@ struct CertifyCommand: ParsableCommand {
         do { grid = try Epsilon.parseGrid(eps, maximum: 1) } catch let error as EpsilonError {
             throw ToolError.usage("--eps: \(error.description)")
         }
-        let folder = out ?? defaultOutput()
+        let folder = out ?? defaultRunFolder(model: model, what: "certify")
         try prepareRunFolder(folder)
         let request = EvalRequest(model: model, modelsDirectory: modelsDir, dataset: dataset, dataDirectory: data, samples: samples,
                                   indicesFile: indices, attacks: [], batchSize: batchSize, extraChecks: false,
-                                  certify: try parseBoundMethods(method), certificationGrid: grid)
+                                  certify: try parseBoundMethods(method, flag: "--method"), certificationGrid: grid)
         let results = try runEvaluation(request, context: ExecutionContext(threads: threads))
         try writeRun(results, to: folder)
         print(CurveTable.render(results))
         print("wrote \(folder)/results.json, curve.csv and index.html (\(String(format: "%.1f", results.seconds)) s)")
-    }
-
-    private func defaultOutput() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let modelName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
-        return "reports/\(modelName)-certify-\(formatter.string(from: Date()))"
     }
 }

@@ -171,7 +171,7 @@ struct EvalCommand: ParsableCommand {
                                   indicesFile: indices, attacks: specs, batchSize: batchSize, seed: seed,
                                   reuse: !independent, extraChecks: !noExtraChecks, conventions: try conventions(),
                                   shard: shardRequest, runFolder: folder, resume: resume,
-                                  certify: try certify.map(parseBoundMethods) ?? [])
+                                  certify: try certify.map { try parseBoundMethods($0) } ?? [])
         let results = try runEvaluation(request, context: ExecutionContext(threads: threads))
         try writeRun(results, to: folder)
         print(CurveTable.render(results))
@@ -224,11 +224,8 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func defaultOutput(_ specs: [AttackSpec], shard: ShardRequest?) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
         let what = suite.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? specs.map(\.id).joined(separator: "+")
-        let modelName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
         let part = shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? ""
-        return "reports/\(modelName)-\(what)-\(formatter.string(from: Date()))\(part)"
+        return defaultRunFolder(model: model, what: what) + part
     }
 }

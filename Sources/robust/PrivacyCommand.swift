@@ -89,7 +89,7 @@ struct PrivacyCommand: ParsableCommand {
 
     func run() throws {
         let request = try request()
-        let folder = out ?? defaultOutput()
+        let folder = out ?? defaultRunFolder(model: model, what: "privacy")
         try prepareRunFolder(folder)
         let results = try runPrivacyAudit(request, context: ExecutionContext(threads: threads),
                                           progress: request.attacks.contains(.lira) ? ShadowProgress(shadows: shadows) : nil) { note in
@@ -101,12 +101,5 @@ struct PrivacyCommand: ParsableCommand {
         print(PrivacyTable.render(results))
         print("wrote \(folder)/privacy.json, roc.csv and index.html (\(String(format: "%.1f", results.seconds)) s)")
         if let failure = PrivacyTable.auditFailure(results) { throw failure }
-    }
-
-    private func defaultOutput() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let modelName = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
-        return "reports/\(modelName)-privacy-\(formatter.string(from: Date()))"
     }
 }

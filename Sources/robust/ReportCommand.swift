@@ -73,7 +73,7 @@ struct ReportCommand: ParsableCommand {
         if results.count == 1 && privacy.isEmpty {
             directory = out ?? parentDirectory(of: RunResults.resultsPath(for: runs[0]))
         } else {
-            directory = out ?? "reports/compare-" + Self.timestamp()
+            directory = out ?? "reports/compare-" + runTimestamp()
         }
         let folder = directory.isEmpty ? "." : directory
         do {
@@ -86,13 +86,5 @@ struct ReportCommand: ParsableCommand {
             throw ToolError.badInput("cannot write the report to \(folder): \(error.localizedDescription); check the folder is writable")
         }
         print((folder as NSString).appendingPathComponent("index.html"))
-    }
-
-    /// Local time as yyyyMMdd-HHmmss, for default comparison folder names.
-    private static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return formatter.string(from: Date())
     }
 }

@@ -10,14 +10,7 @@ import _TestSupport
 /// DP-SGD in `robust train`: the noise, the Poisson sampling, the accountant's ε per epoch, learning on a small
 /// real problem (an mlp on 2,048 Fashion-MNIST images), thread independence, and the CLI's usage errors.
 final class DPSGDTests: XCTestCase {
-    static var data: (train: Dataset, test: Dataset)?
-
-    func datasets() throws -> (train: Dataset, test: Dataset) {
-        if let data = Self.data { return data }
-        let loaded = (try Dataset.loadFashionMNIST(split: .train), try Dataset.loadFashionMNIST(split: .test))
-        Self.data = loaded
-        return loaded
-    }
+    func datasets() throws -> (train: Dataset, test: Dataset) { try FashionMNISTSplits.load() }
 
     /// 200,000 draws: the sample standard deviation's standard error is std / sqrt(2n) = 0.16 %, so 1 % is over
     /// six standard errors; the mean's is std / sqrt(n) = 0.22 % of std, so 1 % of std is over four.

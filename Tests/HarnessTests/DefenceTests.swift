@@ -12,14 +12,7 @@ import _TestSupport
 /// 2,048 Fashion-MNIST images): adversarial training must buy robustness that standard training
 /// on the same seed does not have, and every option must run.
 final class DefenceTests: XCTestCase {
-    static var data: (train: Dataset, test: Dataset)?
-
-    func datasets() throws -> (train: Dataset, test: Dataset) {
-        if let data = Self.data { return data }
-        let loaded = (try Dataset.loadFashionMNIST(split: .train), try Dataset.loadFashionMNIST(split: .test))
-        Self.data = loaded
-        return loaded
-    }
+    func datasets() throws -> (train: Dataset, test: Dataset) { try FashionMNISTSplits.load() }
 
     func config(_ adversarial: AdversarialTraining?, augmentation: Augmentation = Augmentation(), epochs: Int = 3) -> TrainConfig {
         TrainConfig(epochs: epochs, batchSize: 64, optimizer: .sgd(momentum: 0.9, nesterov: true),
