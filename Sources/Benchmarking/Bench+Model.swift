@@ -3,8 +3,8 @@ import Models
 import NN
 import Workflow
 
-/// Throughput of one zoo architecture on Fashion-MNIST-shaped input: inference (forward in
-/// inference mode) and training steps (forward, cross-entropy, backward with parameter
+/// Throughput of one zoo architecture on Fashion-MNIST-shaped input: inference (logits as
+/// evaluation computes them) and training steps (forward, cross-entropy, backward with parameter
 /// gradients, SGD update), images per second, medians of `runs` batches after a warm-up.
 public struct ModelBenchResult: Codable, Sendable {
     public var model: String
@@ -22,9 +22,11 @@ public func benchModel(_ architecture: String, batchSize: Int, context: Executio
     var rng = SplitMix64(seed: 3)
     let x = Tensor(shape: [batchSize, 1, 28, 28], storage: (0..<(batchSize * 784)).map { _ in rng.nextFloat() })
     let labels = (0..<batchSize).map { _ in rng.nextInt(10) }
+    // Inference as evaluation runs it: BatchNorm folded, micro-batched (see `LoadedModel.makeClassifier`).
+    let fresh = { foldingBatchNorms(model.replicaNetwork()) }
+    let classifier = NetworkClassifier(network: fresh(), classes: 10, context: context, replicate: fresh)
+    let infer = Summary(measure(runs: runs) { _ = classifier.logits(x) })
     let network = model.network
-    network.isTraining = false
-    let infer = Summary(measure(runs: runs) { _ = network.forward(x, context: context) })
     let optimizer = SGD(momentum: 0.9, nesterov: true, weightDecay: 5e-4)
     let parameters = network.namedParameters()
     network.isTraining = true

@@ -160,6 +160,8 @@ enum OperandB {
     case raw(Transpose, UnsafePointer<Float>, Int)
     /// An image zero-padded by `g.padding` on every side (`C x (H+2p) x (W+2p)`) and its geometry.
     case im2colPadded(UnsafePointer<Float>, ConvGeometry)
+    /// A channels-last padded image (`(H+2p) x (W+2p) x C`) whose window matrix is op(B) (see `windowsPanel`).
+    case windowsChannelsLast(UnsafePointer<Float>, ConvGeometry)
 
     /// Packs the `kc x cols` slice of op(B) at (`row`, `col`) into one `nr`-wide micro-panel (see `packB`).
     @inline(__always)
@@ -172,6 +174,8 @@ enum OperandB {
             if cols < nr {
                 for p in 0..<kc { (dst + p &* nr + cols).update(repeating: 0, count: nr - cols) }
             }
+        case .windowsChannelsLast(let image, let g):
+            windowsPanel(channelsLast: image, g, rows: row..<(row + kc), columns: col..<(col + cols), into: dst, ld: nr)
         }
     }
 }

@@ -78,9 +78,13 @@ public final class LoadedModel {
     /// A fresh copy of the network (the weights are shared), for what needs layers rather than a classifier.
     public func makeNetwork() -> any Layer { build() }
 
-    /// A classifier over a fresh copy of the network, micro-batched like every model, running on `context`.
+    /// A classifier over a fresh copy of the network with its BatchNorms folded into the convolutions
+    /// before them (`foldingBatchNorms`), micro-batched like every model, running on `context`.
+    /// Certification takes `makeNetwork()`, the stored weights unfolded.
     public func makeClassifier(context: ExecutionContext) -> any Classifier {
-        NetworkClassifier(network: build(), classes: classes, context: context, replicate: replicate)
+        let fresh = replicate ?? build
+        return NetworkClassifier(network: foldingBatchNorms(fresh()), classes: classes, context: context,
+                                 replicate: replicate.map { copy in { foldingBatchNorms(copy()) } })
     }
 
     /// Resolves `reference` (a zoo name, a `.safetensors` path or a `.onnx` path) and loads it.

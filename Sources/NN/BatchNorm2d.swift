@@ -53,17 +53,18 @@ public final class BatchNorm2d: Layer {
         var mean = [Float](repeating: 0, count: c)
         var variance = [Float](repeating: 0, count: c)
         if isTraining {
-            // One channel per task, summed in a fixed order (in Double): independent of threads.
+            // One channel per task, each plane summed in a fixed order (`laneSum`), planes in Double:
+            // independent of threads.
             mean.withUnsafeMutableBufferPointer { mp in
             variance.withUnsafeMutableBufferPointer { vp in
             x.withUnsafePointer { xp in
                 context.forEach(c) { ch in
                     var sum = 0.0
-                    for b in 0..<n { for p in 0..<hw { sum += Double(xp[(b * c + ch) * hw + p]) } }
-                    let mu = sum / Double(m)
+                    for b in 0..<n { sum += laneSum(xp + (b * c + ch) * hw, count: hw) }
+                    let mu = Float(sum / Double(m))
                     var sq = 0.0
-                    for b in 0..<n { for p in 0..<hw { let d = Double(xp[(b * c + ch) * hw + p]) - mu; sq += d * d } }
-                    mp[ch] = Float(mu)
+                    for b in 0..<n { sq += laneSumOfSquares(xp + (b * c + ch) * hw, count: hw, around: mu) }
+                    mp[ch] = mu
                     vp[ch] = Float(sq / Double(m))
                 }
             }}}
@@ -132,18 +133,19 @@ public final class BatchNorm2d: Layer {
                 var sum = 0.0, sumH = 0.0
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
-                    for p in base..<(base + hw) {
-                        sum += Double(dyp[p])
-                        sumH += Double(dyp[p]) * Double((xp[p] - mu) * s)
-                    }
+                    let plane = laneSums(dyp + base, xp + base, count: hw, mean: mu, scale: s)
+                    sum += plane.sum
+                    sumH += plane.sumTimesNormalised
                 }
                 sdy[ch] = sum
                 sdyh[ch] = sumH
                 let meanDY = Float(sum / Double(m)), meanDYxHat = Float(sumH / Double(m))
                 for b in 0..<n {
                     let base = (b * c + ch) * hw
-                    for p in base..<(base + hw) {
-                        dxp[p] = training ? g * s * (dyp[p] - meanDY - (xp[p] - mu) * s * meanDYxHat) : dyp[p] * g * s
+                    if training {
+                        for p in base..<(base + hw) { dxp[p] = g * s * (dyp[p] - meanDY - (xp[p] - mu) * s * meanDYxHat) }
+                    } else {
+                        for p in base..<(base + hw) { dxp[p] = dyp[p] * g * s }
                     }
                 }
             }

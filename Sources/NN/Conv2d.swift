@@ -250,11 +250,15 @@ public final class Conv2d: Layer {
 
     /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.
     /// Fixed chunks of images each sum into a private partial; partials are added in chunk order.
+    /// A window (not 1x1 stride 1) multiplies against a channels-last copy of the padded image
+    /// (`sgemm(a:windowsOfChannelsLast:)`), so the partial is in `[O, kh, kw, C]` order and is
+    /// permuted into the weight's `[O, C, kh, kw]` when added.
     private func accumulateGradients(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry, context: ExecutionContext) {
         let n = x.shape[0], o = outChannels, k = g.colRows, spatial = g.colColumns
         let chunk = Conv2d.weightGradientChunk
         let chunks = (n + chunk - 1) / chunk
         let partialCount = o * k + o  // dW then db
+        let identity = g.im2colIsIdentity
         context.workspaces.with(chunks * partialCount) { partials in
             x.withUnsafePointer { xp in
             dY.withUnsafePointer { dyp in
@@ -263,26 +267,18 @@ public final class Conv2d: Layer {
                     let dB = dW + o * k
                     dB.update(repeating: 0, count: o)
                     let images = c * chunk..<min(n, (c + 1) * chunk)
-                    let chunkColumns = g.im2colIsIdentity ? spatial : columnChunk(k: k, spatial: spatial)
-                    context.workspaces.with(g.im2colIsIdentity ? 1 : k * chunkColumns) { colBuffer in
+                    context.workspaces.with(identity ? 1 : channelsLastPaddedCount(g)) { channelsLast in
                         for i in images {
                             let dyi = dyp + i * o * spatial
                             let xi = xp + i * g.imageCount
-                            var j0 = 0
-                            while j0 < spatial {
-                                let w = min(chunkColumns, spatial - j0)
-                                var col = UnsafePointer(xi)
-                                var ldCol = spatial
-                                if !g.im2colIsIdentity {
-                                    im2col(xi, g, columns: j0..<(j0 + w), into: colBuffer, ld: w)
-                                    col = UnsafePointer(colBuffer)
-                                    ldCol = w
-                                } else {
-                                    col += j0
-                                }
-                                sgemm(.n, .t, m: o, n: k, k: w, a: dyi + j0, lda: spatial, b: col, ldb: ldCol,
-                                      beta: i == images.lowerBound && j0 == 0 ? 0 : 1, c: dW, ldc: k, on: context, threads: 1)
-                                j0 += w
+                            let beta: Float = i == images.lowerBound ? 0 : 1
+                            if identity {
+                                sgemm(.n, .t, m: o, n: k, k: spatial, a: dyi, lda: spatial, b: xi, ldb: spatial,
+                                      beta: beta, c: dW, ldc: k, on: context, threads: 1)
+                            } else {
+                                padImageChannelsLast(xi, g, into: channelsLast)
+                                sgemm(a: dyi, lda: spatial, m: o, windowsOfChannelsLast: channelsLast, geometry: g,
+                                      beta: beta, c: dW, ldc: k, on: context, threads: 1)
                             }
                             for oc in 0..<o {
                                 let row = dyi + oc * spatial
@@ -294,14 +290,26 @@ public final class Conv2d: Layer {
                     }
                 }
             }}
-            for c in 0..<chunks {
-                let dW = partials + c * partialCount
-                weight.grad.withUnsafeMutablePointer { gp in
-                    for j in 0..<o * k { gp[j] += dW[j] }
+            let taps = kernelHeight * kernelWidth, ch = inChannels
+            weight.grad.withUnsafeMutablePointer { gp in
+                for c in 0..<chunks {
+                    let dW = partials + c * partialCount
+                    if identity {
+                        for j in 0..<o * k { gp[j] += dW[j] }
+                        continue
+                    }
+                    // dW is [O, taps, C]; the weight is [O, C, taps].
+                    for oc in 0..<o {
+                        for t in 0..<taps {
+                            for cc in 0..<ch { gp[(oc * ch + cc) * taps + t] += dW[(oc * taps + t) * ch + cc] }
+                        }
+                    }
                 }
-                if let bias {
-                    let dB = dW + o * k
-                    bias.grad.withUnsafeMutablePointer { gp in
+            }
+            if let bias {
+                bias.grad.withUnsafeMutablePointer { gp in
+                    for c in 0..<chunks {
+                        let dB = partials + c * partialCount + o * k
                         for j in 0..<o { gp[j] += dB[j] }
                     }
                 }

@@ -31,6 +31,11 @@ public final class Residual: Layer {
         shortcut?.isTraining = isTraining
     }
 
+    /// The same block (names, shortcut name) around other branches: what a network transform rebuilds.
+    public func replacingBranches(main: any Layer, shortcut: (any Layer)?) -> Residual {
+        Residual(main: main, shortcut: shortcut, mainName: mainName, shortcutName: shortcutName)
+    }
+
     public var ownParameters: [Parameter] { mainName == nil ? main.ownParameters : [] }
 
     public var children: [(name: String, layer: any Layer)] {

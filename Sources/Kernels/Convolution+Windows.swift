@@ -1,0 +1,82 @@
+/// The weight gradient's GEMM, `dW'[O, K] = dY[O, OH*OW] * windows`, with B packed from a channels-last image.
+///
+/// `windows[s, r]` for output position `s = oy*OW + ox` and `r = (i*kw + j)*C + c` is the input value
+/// under kernel tap `(i, j)` of channel `c`: `x[c, oy*stride - p + i, ox*stride - p + j]` (zero in the
+/// padding). It is `im2col(x)` transposed with its rows in `(i, j, c)` order, so dW' is the weight
+/// gradient in `[O, kh, kw, C]` order (`Conv2d` permutes it once per batch).
+///
+/// Why: the GEMM reduces over output positions, so a B micro-panel row is `nr` window values of one
+/// position. From the NCHW image those are `nr` scattered floats (im2col, then a transposing pack, was
+/// 20 % of a resnet-lite training step); from a channels-last copy of the padded image they are runs
+/// of `C` contiguous floats, packed with a few vector copies. The copy costs one pass over the image.
+public func sgemm(
+    a: UnsafePointer<Float>, lda: Int, m: Int,
+    windowsOfChannelsLast image: UnsafePointer<Float>, geometry g: ConvGeometry,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    on context: ExecutionContext, threads: Int? = nil
+) {
+    gemmDriver(.raw(.n, a, lda), .windowsChannelsLast(image, g), m: m, n: g.colRows, k: g.colColumns, alpha: 1,
+               beta: beta, c: c, ldc: ldc, threads: threads ?? context.threads, context: context)
+}
+
+/// Floats of the channels-last padded copy `padImageChannelsLast` writes: `(H+2p) * (W+2p) * C`.
+public func channelsLastPaddedCount(_ g: ConvGeometry) -> Int {
+    (g.height + 2 * g.padding) * (g.width + 2 * g.padding) * g.channels
+}
+
+/// Copies one `C x H x W` image into `(H+2p) x (W+2p) x C` (channels last) with a zero border.
+public func padImageChannelsLast(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into dst: UnsafeMutablePointer<Float>) {
+    let p = g.padding, wp = g.width + 2 * p, ch = g.channels, hw = g.height * g.width
+    zeroFloats(dst, p * wp * ch)
+    for y in 0..<g.height {
+        let row = dst + (y + p) * wp * ch
+        zeroFloats(row, p * ch)
+        for x in 0..<g.width {
+            let out = row + (x + p) * ch, src = image + y * g.width + x
+            for c in 0..<ch { out[c] = src[c &* hw] }
+        }
+        zeroFloats(row + (p + g.width) * ch, p * ch)
+    }
+    zeroFloats(dst + (p + g.height) * wp * ch, p * wp * ch)
+}
+
+/// Rows `rows` (output positions) and columns `columns` (`(i*kw + j)*C + c`) of the window matrix of a
+/// channels-last padded image, as a `[rows.count, ld]` panel; columns past `columns` are zero.
+@inline(__always)
+func windowsPanel(channelsLast image: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>, columns: Range<Int>,
+                  into dst: UnsafeMutablePointer<Float>, ld: Int) {
+    let ch = g.channels, kw = g.kernelWidth, wp = g.width + 2 * g.padding, ow = g.outWidth, s = g.stride
+    // The columns cut into runs of contiguous channels, each at one offset from the window's corner.
+    withUnsafeTemporaryAllocation(of: (dst: Int, src: Int, count: Int).self, capacity: columns.count + 1) { runs in
+        var runCount = 0
+        var r = columns.lowerBound
+        while r < columns.upperBound {
+            let tap = r / ch, c = r - tap * ch, i = tap / kw, j = tap - i * kw
+            let count = min(ch - c, columns.upperBound - r)
+            let src = (i * wp + j) * ch + c
+            // Taps (i, j) and (i, j + 1) are neighbours in a channels-last row: one longer run.
+            if runCount > 0, runs[runCount - 1].src + runs[runCount - 1].count == src {
+                runs[runCount - 1].count += count
+            } else {
+                runs[runCount] = (dst: r - columns.lowerBound, src: src, count: count)
+                runCount += 1
+            }
+            r += count
+        }
+        let width = columns.count
+        var oy = rows.lowerBound / ow, ox = rows.lowerBound - oy * ow
+        var out = dst
+        for _ in rows {
+            let corner = image + (oy * s * wp + ox * s) * ch
+            for t in 0..<runCount {
+                let run = runs[t]
+                copyFloats(out + run.dst, corner + run.src, run.count)
+            }
+            if width < ld { zeroFloats(out + width, ld - width) }
+            out += ld
+            ox += 1
+            if ox == ow { ox = 0; oy += 1 }
+        }
+    }
+}

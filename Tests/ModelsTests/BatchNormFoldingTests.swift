@@ -1,0 +1,74 @@
+import Kernels
+import Models
+import NN
+import XCTest
+import _TestSupport
+
+/// `foldingBatchNorms`: the folded network computes the stored one's logits and input gradients up
+/// to float rounding, has no BatchNorm left where a convolution precedes it, and leaves the stored
+/// network as it was.
+final class BatchNormFoldingTests: XCTestCase {
+    /// A resnet-lite whose BatchNorms carry non-trivial statistics and affine parameters.
+    func model() throws -> Model {
+        let model = try Model(architecture: "resnet-lite", dataset: "fashion-mnist", inputShape: .fashionMNIST,
+                              classNames: (0..<10).map(String.init), seed: 5)
+        var rng = SplitMix64(seed: 11)
+        for (name, parameter) in model.network.namedState() where name.contains("bn") || name.contains("downsample.1") {
+            guard parameter.value.rank == 1 else { continue }
+            let values = (0..<parameter.value.count).map { _ -> Float in
+                let u = rng.nextFloat()
+                if name.hasSuffix("running_var") { return 0.2 + 2 * u }
+                if name.hasSuffix("weight") { return 0.5 + u }
+                return u - 0.5
+            }
+            parameter.value = Tensor(shape: parameter.value.shape, storage: values)
+        }
+        return model
+    }
+
+    func layers(_ layer: any Layer) -> [any Layer] {
+        [layer] + layer.children.flatMap { layers($0.layer) }
+    }
+
+    func testFoldedResNetMatchesStoredLogitsAndInputGradients() throws {
+        let model = try model()
+        let stored = model.replicaNetwork()
+        let folded = foldingBatchNorms(model.replicaNetwork())
+        XCTAssertEqual(layers(stored).filter { $0 is BatchNorm2d }.count, 15)
+        XCTAssertEqual(layers(folded).filter { $0 is BatchNorm2d }.count, 0, "every BatchNorm follows a convolution")
+        let x = randomTensor([5, 1, 28, 28], seed: 3).storage.map { abs($0) }
+        let input = Tensor(shape: [5, 1, 28, 28], storage: x)
+        let zStored = stored.forward(input), zFolded = folded.forward(input)
+        assertClose(zFolded, zStored, rtol: 1e-4, atol: 1e-4, "logits")
+        let dY = randomTensor(zStored.shape, seed: 4)
+        let dXStored = stored.backward(dY, accumulateParameterGradients: false)
+        let dXFolded = folded.backward(dY, accumulateParameterGradients: false)
+        assertClose(dXFolded, dXStored, rtol: 1e-3, atol: 1e-5, "input gradient")
+        // The stored network keeps its own layers and weights.
+        XCTAssertEqual(layers(model.network).filter { $0 is BatchNorm2d }.count, 15)
+        assertClose(model.network.forward(input), zStored, rtol: 0, atol: 0, "stored network unchanged")
+    }
+
+    func testFoldingIsTheAffineMapOfTheNormalisation() {
+        let conv = Conv2d(3, 4, kernelSize: 3, padding: 1, bias: true, seed: 1)
+        let bn = BatchNorm2d(4, eps: 1e-3)
+        bn.weight.value = Tensor(shape: [4], storage: [0.5, -2, 1, 3])
+        bn.bias.value = Tensor(shape: [4], storage: [0.1, 0.2, -0.3, 0])
+        bn.runningMean.value = Tensor(shape: [4], storage: [1, -1, 0.5, 0])
+        bn.runningVar.value = Tensor(shape: [4], storage: [0.25, 4, 1, 0.01])
+        let folded = foldingBatchNorms(Sequential(conv, bn, ReLU())) as! Sequential
+        XCTAssertEqual(folded.layers.count, 2)
+        let merged = folded.layers[0] as! Conv2d
+        for o in 0..<4 {
+            let s = Double(bn.weight.value.storage[o]) / (Double(bn.runningVar.value.storage[o]) + Double(bn.eps)).squareRoot()
+            for t in 0..<27 {
+                XCTAssertEqual(merged.weight.value.storage[o * 27 + t], Float(Double(conv.weight.value.storage[o * 27 + t]) * s))
+            }
+            let b = (Double(conv.bias!.value.storage[o]) - Double(bn.runningMean.value.storage[o])) * s + Double(bn.bias.value.storage[o])
+            XCTAssertEqual(merged.bias!.value.storage[o], Float(b))
+        }
+        // A BatchNorm with nothing to fold into stays.
+        let lone = foldingBatchNorms(Sequential(ReLU(), BatchNorm2d(4))) as! Sequential
+        XCTAssertTrue(lone.layers[1] is BatchNorm2d)
+    }
+}
