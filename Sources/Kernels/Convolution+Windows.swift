@@ -16,13 +16,65 @@ public func sgemm(
     c: UnsafeMutablePointer<Float>, ldc: Int,
     on context: ExecutionContext, threads: Int? = nil
 ) {
+    let threads = threads ?? context.threads
+    // In place when a kernel row's window values fill a micro-panel (narrower groups, such as a
+    // one-channel first layer's 3, would leave most of every tile empty: packing them is cheaper).
+    if let runIndirect = context.gemm.kernel.runIndirect, threads == 1, g.kernelWidth * g.channels >= context.gemm.kernel.nr {
+        windowsInPlace(runIndirect, a: a, lda: lda, m: m, image: image, g, beta: beta, c: c, ldc: ldc, context: context)
+        return
+    }
     gemmDriver(.raw(.n, a, lda), .windowsChannelsLast(image, g), m: m, n: g.colRows, k: g.colColumns, alpha: 1,
-               beta: beta, c: c, ldc: ldc, threads: threads ?? context.threads, context: context)
+               beta: beta, c: c, ldc: ldc, threads: threads, context: context)
 }
 
-/// Floats of the channels-last padded copy `padImageChannelsLast` writes: `(H+2p) * (W+2p) * C`.
+/// Floats to allocate for `padImageChannelsLast`: `(H+2p) * (W+2p) * C` and a zeroed slack that the
+/// in-place kernel reads past the last window (its B rows are always a whole micro-panel wide).
 public func channelsLastPaddedCount(_ g: ConvGeometry) -> Int {
-    (g.height + 2 * g.padding) * (g.width + 2 * g.padding) * g.channels
+    (g.height + 2 * g.padding) * (g.width + 2 * g.padding) * g.channels + channelsLastSlack
+}
+
+private let channelsLastSlack = 64
+
+/// The window GEMM with B rows read in place: for a fixed kernel row `i`, the `kw * C` window values
+/// of one output position are contiguous in the channels-last image, so each `nr`-wide column panel
+/// of that group is one offset per position from the window's corner, and nothing of B is packed.
+/// Same products, k passes and order as the packed path (the results are bit-identical).
+private func windowsInPlace(_ run: MicroKernel.IndirectFunction, a: UnsafePointer<Float>, lda: Int, m: Int,
+                            image: UnsafePointer<Float>, _ g: ConvGeometry, beta: Float,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
+    let mr = context.gemm.kernel.mr, nr = context.gemm.kernel.nr
+    let k = g.colColumns, ch = g.channels, group = g.kernelWidth * ch
+    let wp = g.width + 2 * g.padding, ow = g.outWidth, s = g.stride
+    let kcEven = KPartition(k: k, kc: context.gemm.kc).kc
+    let rowPanels = (m + mr - 1) / mr
+    context.workspaces.with(rowPanels * mr * kcEven) { packedA in
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { corners in
+        for pos in 0..<k {
+            let oy = pos / ow, ox = pos - oy * ow
+            corners[pos] = (oy * s * wp + ox * s) * ch
+        }
+        var pc = 0
+        while pc < k {
+            let kc = min(kcEven, k - pc)
+            packA(.n, a: a, lda: lda, row: 0, col: pc, rows: m, kc: kc, mr: mr, into: packedA)
+            let betaNow: Float = pc == 0 ? beta : 1
+            for i in 0..<g.kernelHeight {
+                var q = 0
+                while q < group {
+                    let cols = min(nr, group - q)
+                    let b = image + (i * wp * ch + q)
+                    var row = 0
+                    while row < m {
+                        run(kc, 1, packedA + (row / mr) * kc * mr, b, corners.baseAddress! + pc, betaNow,
+                            c + row * ldc + i * group + q, ldc, min(mr, m - row), cols)
+                        row += mr
+                    }
+                    q += nr
+                }
+            }
+            pc += kc
+        }
+    }}
 }
 
 /// Copies one `C x H x W` image into `(H+2p) x (W+2p) x C` (channels last) with a zero border.
@@ -38,7 +90,7 @@ public func padImageChannelsLast(_ image: UnsafePointer<Float>, _ g: ConvGeometr
         }
         zeroFloats(row + (p + g.width) * ch, p * ch)
     }
-    zeroFloats(dst + (p + g.height) * wp * ch, p * wp * ch)
+    zeroFloats(dst + (p + g.height) * wp * ch, p * wp * ch + channelsLastSlack)
 }
 
 /// Rows `rows` (output positions) and columns `columns` (`(i*kw + j)*C + c`) of the window matrix of a
