@@ -33,3 +33,20 @@ public func reluMask(_ dY: UnsafePointer<Float>, input x: UnsafePointer<Float>, 
         i &+= 1
     }
 }
+
+/// `a[i] = max(a[i] + b[i], 0)` in place (a residual block's sum and ReLU in one pass), NaN
+/// propagated, bit for bit the sum followed by `relu`.
+public func addReLU(_ a: UnsafeMutablePointer<Float>, adding b: UnsafePointer<Float>, count: Int) {
+    let ar = UnsafeMutableRawPointer(a), br = UnsafeRawPointer(b)
+    var i = 0
+    while i + 8 <= count {
+        let v = ar.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) + br.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        ar.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        let v = a[i] + b[i]
+        a[i] = v < 0 ? 0 : v
+        i &+= 1
+    }
+}

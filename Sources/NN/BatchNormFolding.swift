@@ -1,5 +1,6 @@
 /// A copy of a network for inference in which every `Conv2d` followed by a `BatchNorm2d` in a
-/// `Sequential` is one `Conv2d` with the normalisation folded into its weights and bias:
+/// `Sequential` is one `Conv2d` with the normalisation folded into its weights and bias, and a
+/// `ReLU` right after a convolution runs inside it (`Conv2d.fusesReLU`, bit-identical). Folding:
 /// `W'[o] = W[o] * s[o]`, `b'[o] = (b[o] - mean[o]) * s[o] + beta[o]`, `s = gamma / sqrt(var + eps)`
 /// (in Double, rounded once).
 ///
@@ -21,9 +22,13 @@ private func fold(_ layer: any Layer) -> any Layer {
     case let sequential as Sequential:
         var out: [(String, any Layer)] = []
         for (name, child) in sequential.children {
-            if let bn = child as? BatchNorm2d, let (convName, conv) = out.last.flatMap({ ($0.0, $0.1 as? Conv2d) }),
-               let conv, conv.outChannels == bn.numFeatures {
-                out[out.count - 1] = (convName, folding(bn, into: conv))
+            let previous = out.last.flatMap { entry in (entry.1 as? Conv2d).map { (name: entry.0, conv: $0) } }
+            if let bn = child as? BatchNorm2d, let previous, !previous.conv.fusesReLU, previous.conv.outChannels == bn.numFeatures {
+                out[out.count - 1] = (previous.name, folding(bn, into: previous.conv))
+            } else if child is ReLU, let previous, !previous.conv.fusesReLU {
+                let fused = copy(of: previous.conv, bias: previous.conv.bias != nil)
+                fused.fusesReLU = true
+                out[out.count - 1] = (previous.name, fused)
             } else {
                 out.append((name, fold(child)))
             }
@@ -36,10 +41,19 @@ private func fold(_ layer: any Layer) -> any Layer {
     }
 }
 
+/// A new convolution of `conv`'s shape holding its weights (shared until either is written), so a
+/// transform never changes a layer of the network it was given.
+private func copy(of conv: Conv2d, bias: Bool) -> Conv2d {
+    let made = Conv2d(conv.inChannels, conv.outChannels, kernelSize: (conv.kernelHeight, conv.kernelWidth),
+                      stride: conv.stride, padding: conv.padding, bias: bias, seed: 0)
+    made.weight.value = conv.weight.value
+    if let source = conv.bias, let target = made.bias { target.value = source.value }
+    return made
+}
+
 private func folding(_ bn: BatchNorm2d, into conv: Conv2d) -> Conv2d {
     let out = conv.outChannels, perOut = conv.weight.value.count / out
-    let folded = Conv2d(conv.inChannels, out, kernelSize: (conv.kernelHeight, conv.kernelWidth), stride: conv.stride,
-                        padding: conv.padding, bias: true, seed: 0)
+    let folded = copy(of: conv, bias: true)
     var weight = conv.weight.value
     var bias = [Float](repeating: 0, count: out)
     for o in 0..<out {

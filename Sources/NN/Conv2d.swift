@@ -27,6 +27,12 @@ public final class Conv2d: Layer {
     private var packedForward: (version: Int, packed: PackedA)?
     private var packedTranspose: (version: Int, packed: PackedA)?
     private var packedFlipped: (version: Int, packed: PackedA)?
+    /// Set by `foldingBatchNorms` on a convolution that a ReLU follows: the ReLU runs on each image's
+    /// output right after its GEMM, while it is still in cache, instead of as a layer making
+    /// another pass over the batch; backward masks dY by that output (`y > 0` exactly when the
+    /// pre-activation was), so results are bit for bit those of the two layers.
+    public var fusesReLU = false
+    private var output: Tensor?
 
     /// Images per weight-gradient partial sum. A constant, not the thread count, so the order
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
@@ -108,9 +114,11 @@ public final class Conv2d: Layer {
                 } else {
                     sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, c: yi, ldc: spatial, on: context, threads: 1)
                 }
+                if fusesReLU { relu(yi, into: yi, count: o * spatial) }
             }
         }}}
         input = x
+        output = fusesReLU ? y : nil
         return y
     }
 
@@ -121,6 +129,12 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
+        if let output { return backward(ReLU.mask(dY, byOutput: output, context: context), x, g, accumulateParameterGradients, context) }
+        return backward(dY, x, g, accumulateParameterGradients, context)
+    }
+
+    private func backward(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry, _ accumulateParameterGradients: Bool,
+                          _ context: ExecutionContext) -> Tensor {
         let dX: Tensor
         switch inputGradientPath(g, context: context) {
         case .transposedConvolution: dX = inputGradientAsConvolution(dY, g: g, context: context)

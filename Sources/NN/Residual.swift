@@ -1,3 +1,5 @@
+import Kernels
+
 /// A ResNet basic block's skeleton: `y = relu(main(x) + shortcut(x))`, shortcut identity or a projection.
 ///
 /// Why a container: the sum needs both branches to see the same x, and backward must send the
@@ -10,7 +12,8 @@ public final class Residual: Layer {
     public let shortcut: (any Layer)?
     private let mainName: String?
     private let shortcutName: String
-    private let activation = ReLU()
+    /// relu(main + shortcut) from the last forward: its positive entries are the gradient's mask.
+    private var output: Tensor?
 
     public var isTraining = false {
         didSet {
@@ -50,14 +53,24 @@ public final class Residual: Layer {
         let skip = shortcut?.forward(x, context: context) ?? x
         precondition(sum.shape == skip.shape,
                      "Residual: main branch gives shape \(sum.shape) but shortcut gives \(skip.shape) for input \(x.shape)")
+        // One pass: add and rectify in place (the main branch's output is this block's own).
         let count = sum.count
-        skip.withUnsafePointer { sp in sum.withUnsafeMutablePointer { p in for i in 0..<count { p[i] += sp[i] } } }
-        return activation.forward(sum, context: context)
+        skip.withUnsafePointer { sp in
+            sum.withUnsafeMutablePointer { p in
+                ReLU.blocks(count, context: context) { r in
+                    addReLU(p + r.lowerBound, adding: sp + r.lowerBound, count: r.count)
+                }
+            }
+        }
+        output = sum
+        return sum
     }
 
     // dY -> dSum = dY * relu'(sum); dX = main.backward(dSum) + shortcut.backward(dSum) (or dSum for identity)
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
-        let dSum = activation.backward(dY, accumulateParameterGradients: accumulateParameterGradients, context: context)
+        guard let output else { preconditionFailure("Residual: backward called before forward") }
+        dY.expectShape(output.shape, "Residual.backward dY")
+        let dSum = ReLU.mask(dY, byOutput: output, context: context)
         var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context)
         let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context) ?? dSum
         precondition(dX.shape == dSkip.shape, "Residual.backward: branch gradients \(dX.shape) and \(dSkip.shape) differ")

@@ -57,8 +57,10 @@ final class BatchNormFoldingTests: XCTestCase {
         bn.runningMean.value = Tensor(shape: [4], storage: [1, -1, 0.5, 0])
         bn.runningVar.value = Tensor(shape: [4], storage: [0.25, 4, 1, 0.01])
         let folded = foldingBatchNorms(Sequential(conv, bn, ReLU())) as! Sequential
-        XCTAssertEqual(folded.layers.count, 2)
+        XCTAssertEqual(folded.layers.count, 1, "the BatchNorm folded, the ReLU fused")
         let merged = folded.layers[0] as! Conv2d
+        XCTAssertTrue(merged.fusesReLU)
+        XCTAssertFalse(conv.fusesReLU, "the given network's layers are not changed")
         for o in 0..<4 {
             let s = Double(bn.weight.value.storage[o]) / (Double(bn.runningVar.value.storage[o]) + Double(bn.eps)).squareRoot()
             for t in 0..<27 {
@@ -70,5 +72,22 @@ final class BatchNormFoldingTests: XCTestCase {
         // A BatchNorm with nothing to fold into stays.
         let lone = foldingBatchNorms(Sequential(ReLU(), BatchNorm2d(4))) as! Sequential
         XCTAssertTrue(lone.layers[1] is BatchNorm2d)
+    }
+
+    /// A convolution with its ReLU fused gives the bits of the convolution then the ReLU layer,
+    /// forward and backward (with and without a bias, on the direct and the transposed paths).
+    func testFusedReLUIsBitIdenticalToTheTwoLayers() {
+        for (index, (channels, bias)) in [(3, true), (16, false), (9, true)].enumerated() {
+            let conv = Conv2d(channels, 8, kernelSize: 3, padding: 1, bias: bias, seed: UInt64(index))
+            let pair = Sequential(conv, ReLU())
+            let fused = foldingBatchNorms(pair) as! Sequential
+            XCTAssertEqual(fused.layers.count, 1)
+            let x = randomTensor([4, channels, 9, 7], seed: UInt64(10 + index))
+            let y = pair.forward(x), yFused = fused.forward(x)
+            XCTAssertEqual(yFused.storage, y.storage)
+            let dY = randomTensor(y.shape, seed: UInt64(20 + index))
+            XCTAssertEqual(fused.backward(dY, accumulateParameterGradients: false).storage,
+                           pair.backward(dY, accumulateParameterGradients: false).storage)
+        }
     }
 }
