@@ -294,12 +294,7 @@ public final class Conv2d: Layer {
                                 sgemm(a: dyi, lda: spatial, m: o, windowsOfChannelsLast: channelsLast, geometry: g,
                                       beta: beta, c: dW, ldc: k, on: context, threads: 1)
                             }
-                            for oc in 0..<o {
-                                let row = dyi + oc * spatial
-                                var s: Float = 0
-                                for p in 0..<spatial { s += row[p] }
-                                dB[oc] += s
-                            }
+                            for oc in 0..<o { dB[oc] += Float(laneSum(dyi + oc * spatial, count: spatial)) }
                         }
                     }
                 }
