@@ -30,10 +30,10 @@ public func benchModel(_ architecture: String, batchSize: Int, context: Executio
     let optimizer = SGD(momentum: 0.9, nesterov: true, weightDecay: 5e-4)
     let parameters = network.namedParameters()
     network.isTraining = true
+    // The step as `robust train` runs it (trunk micro-batched where that is exact, see `TrainingPass`).
+    let pass = TrainingPass(network: network, context: context, replicate: model.replicaNetwork)
     let step = Summary(measure(runs: runs) {
-        let logits = network.forward(x, context: context)
-        let (_, dLogits) = crossEntropy(logits: logits, labels: labels)
-        _ = network.backward(dLogits, accumulateParameterGradients: true, context: context)
+        _ = pass.run(x) { logits in crossEntropy(logits: logits, labels: labels) }
         optimizer.step(parameters, learningRate: 0.01)
         network.zeroGrad()
     })

@@ -102,14 +102,6 @@ public final class NetworkClassifier: Classifier {
 
     /// `body(trunk j, rows parts[j] of x)` for every part in parallel, the results stacked in order.
     private func run(_ parts: [Range<Int>], _ x: Tensor, _ body: (any Layer, Tensor) -> Tensor) -> Tensor {
-        var results = [Tensor?](repeating: nil, count: parts.count)
-        results.withUnsafeMutableBufferPointer { out in
-            context.forEach(parts.count) { j in out[j] = body(trunks[j], x.gathering(Array(parts[j]))) }
-        }
-        let pieces = results.map { $0! }
-        var storage = [Float]()
-        storage.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
-        for piece in pieces { storage += piece.storage }
-        return Tensor(shape: [x.dim(0)] + pieces[0].shape.dropFirst(), storage: storage)
+        stackParts(parts, of: x, context: context) { body(trunks[$0], $1) }
     }
 }

@@ -36,7 +36,7 @@ public final class Conv2d: Layer {
 
     /// Images per weight-gradient partial sum. A constant, not the thread count, so the order
     /// in which dW is summed (within a chunk, then chunks in order) never depends on threads.
-    static let weightGradientChunk = 8
+    public static let weightGradientChunk = 8
 
     /// The largest column matrix (floats) folded whole by `col2imGather`: 768 KiB, inside the 1 MiB L2.
     static let gatherColumnLimit = 196_608

@@ -42,6 +42,9 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
         AdversarialBatch(config: $0, classifier: NetworkClassifier(network: network, classes: 0, context: context, replicate: replicate))
     }
     let interval = config.adversarial?.method == .ibp ? IntervalTraining(network) : nil
+    // Standard steps micro-batch the trunk where that is exact; IBP's bound pass reads the clean
+    // pass's forward caches, which must then hold the whole batch.
+    let pass = TrainingPass(network: network, context: context, replicate: interval == nil ? replicate : nil)
     // DP-SGD: Poisson batches of expected size batchSize, round(1/q) steps an epoch, and a ledger of ε.
     let privateGradient = config.privacy.map { privacy in
         checkPrivateTraining(config, network: network, trainCount: trainIndices.count)
@@ -85,7 +88,7 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
                 if let interval, let ibp = config.adversarial {
                     // Clean pass first: the bound pass reuses the layers' forward caches after it.
                     let bound = ibp.boundWeight(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-                    let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - bound)
+                    let (cleanLoss, cleanLogits) = lossAndBackward(pass, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - bound)
                     let eps = ibp.epsilon(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
                     let boundLoss = bound > 0 ? interval.lossAndBackward(x: x, labels: batch.labels, eps: eps, weight: bound, context: context).loss : 0
                     (loss, logits) = ((1 - bound) * cleanLoss + bound * boundLoss, cleanLogits)
@@ -103,16 +106,16 @@ public func train(network: any Layer, train: Dataset, trainIndices: [Int], evalS
                     } else if adversary.config.mix < 1 {
                         // Mixed batches: the adversarial term's gradients first, then the clean term's, both accumulated.
                         let m = adversary.config.mix
-                        let (advLoss, _) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
-                        let (cleanLoss, cleanLogits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
+                        let (advLoss, _) = lossAndBackward(pass, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: m)
+                        let (cleanLoss, cleanLogits) = lossAndBackward(pass, x, batch.labels, smoothing: config.augmentation.labelSmoothing, weight: 1 - m)
                         (loss, logits) = (m * advLoss + (1 - m) * cleanLoss, cleanLogits)
                     } else {
-                        (loss, logits) = lossAndBackward(network, context: context, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                        (loss, logits) = lossAndBackward(pass, xAdv, batch.labels, smoothing: config.augmentation.labelSmoothing)
                     }
                 } else if let privateGradient {
                     (loss, logits) = privateGradient.accumulateClippedSum(x, labels: batch.labels, smoothing: config.augmentation.labelSmoothing, context: context)
                 } else {
-                    (loss, logits) = lossAndBackward(network, context: context, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
+                    (loss, logits) = lossAndBackward(pass, x, batch.labels, smoothing: config.augmentation.labelSmoothing)
                 }
                 lossSum += Double(loss) * Double(batch.labels.count)
                 correct += countCorrect(logits: logits, labels: batch.labels)
@@ -177,12 +180,12 @@ private func checkPrivateTraining(_ config: TrainConfig, network: any Layer, tra
 
 /// Forward, loss (label-smoothed when asked) and backward with parameter gradients: one standard step's gradients.
 /// `weight` scales the gradients (for mixed clean and adversarial losses); the loss is returned unscaled.
-private func lossAndBackward(_ network: any Layer, context: ExecutionContext, _ x: Tensor, _ labels: [Int], smoothing: Float, weight: Float = 1) -> (Float, Tensor) {
-    let logits = network.forward(x, context: context)
-    var (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
-    if weight != 1 { for i in dLogits.storage.indices { dLogits.storage[i] *= weight } }
-    _ = network.backward(dLogits, accumulateParameterGradients: true, context: context)
-    return (loss, logits)
+private func lossAndBackward(_ pass: TrainingPass, _ x: Tensor, _ labels: [Int], smoothing: Float, weight: Float = 1) -> (Float, Tensor) {
+    pass.run(x) { logits in
+        var (loss, dLogits) = smoothedCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
+        if weight != 1 { for i in dLogits.storage.indices { dLogits.storage[i] *= weight } }
+        return (loss, dLogits)
+    }
 }
 
 /// Accuracy under PGD-10 (L-inf, random start) at `eps`, in inference mode.
