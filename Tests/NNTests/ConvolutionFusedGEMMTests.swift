@@ -19,6 +19,13 @@ final class ConvolutionFusedGEMMTests: XCTestCase {
         (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 2), 1),
         (ConvGeometry(channels: 75, height: 6, width: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 11),
         (ConvGeometry(channels: 2, height: 9, width: 10, kernelHeight: 2, kernelWidth: 5, stride: 1, padding: 2), 19),
+        // Strides read phase planes in place: stride 3, a kernel narrower than the stride, one-pixel images
+        // whose odd phases lie wholly in the padding, and resnet-lite's strided layers.
+        (ConvGeometry(channels: 3, height: 11, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 3, padding: 1), 5),
+        (ConvGeometry(channels: 4, height: 9, width: 7, kernelHeight: 2, kernelWidth: 1, stride: 3, padding: 0), 6),
+        (ConvGeometry(channels: 3, height: 1, width: 1, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 1), 2),
+        (ConvGeometry(channels: 16, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1), 32),
+        (ConvGeometry(channels: 16, height: 28, width: 28, kernelHeight: 1, kernelWidth: 1, stride: 2, padding: 0), 32),
     ]
 
     func testFusedIm2colGEMMIsBitIdenticalToIm2colThenGEMM() {
