@@ -27,6 +27,7 @@ public final class Conv2d: Layer {
     private var packedForward: (version: Int, packed: PackedA)?
     private var packedTranspose: (version: Int, packed: PackedA)?
     private var packedFlipped: (version: Int, packed: PackedA)?
+    private var phaseWeights: (version: Int, weights: PhaseWeights)?
     /// Set by `foldingBatchNorms` on a convolution that a ReLU follows: the ReLU runs on each image's
     /// output right after its GEMM, while it is still in cache, instead of as a layer making
     /// another pass over the batch; backward masks dY by that output (`y > 0` exactly when the
@@ -138,6 +139,7 @@ public final class Conv2d: Layer {
         let dX: Tensor
         switch inputGradientPath(g, context: context) {
         case .transposedConvolution: dX = inputGradientAsConvolution(dY, g: g, context: context)
+        case .phases: dX = inputGradientByPhases(dY, g: g, context: context)
         case let path: dX = inputGradientByGEMM(dY, g: g, gather: path == .gemmGather, context: context)
         }
         if accumulateParameterGradients { accumulateGradients(dY, x, g, context: context) }
@@ -154,6 +156,9 @@ public final class Conv2d: Layer {
         case gemmChunked
         /// dX as a stride-1 convolution of dY with the flipped kernel (see `transposes`).
         case transposedConvolution
+        /// Strided, the window at least the stride: s x s stride-1 convolutions of dY, one per phase of dX
+        /// (`convolutionInputGradientByPhases`).
+        case phases
     }
 
     /// The path `backward` takes for an input of `shape` ([N, C, H, W]) under `context`.
@@ -163,6 +168,10 @@ public final class Conv2d: Layer {
 
     private func inputGradientPath(_ g: ConvGeometry, context: ExecutionContext) -> InputGradientPath {
         if transposes(g, context: context) { return .transposedConvolution }
+        // Phases when every phase has taps; a 1x1 strided projection scatters W^T dY into zeros faster.
+        if g.stride > 1 && kernelHeight >= g.stride && kernelWidth >= g.stride && context.gemm.kernel.runIndirect != nil {
+            return .phases
+        }
         if g.im2colIsIdentity { return .gemmIdentity }
         return g.stride == 1 && g.colRows * g.colColumns <= Conv2d.gatherColumnLimit ? .gemmGather : .gemmChunked
     }
@@ -232,6 +241,27 @@ public final class Conv2d: Layer {
             context.forEach(n) { i in
                 sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
                       c: dxp + i * g.imageCount, ldc: g.height * g.width, on: context, threads: 1)
+            }
+        }}
+        return dX
+    }
+
+    // dY: [N, O, OH, OW] -> dX: [N, C, H, W], each phase of dX a stride-1 convolution of dY (one image per task).
+    private func inputGradientByPhases(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
+        let n = dY.shape[0], o = outChannels, outCount = o * g.colColumns
+        let weights: PhaseWeights
+        if let cached = phaseWeights, cached.version == weight.version, cached.weights.fits(context) {
+            weights = cached.weights
+        } else {
+            weights = weight.value.withUnsafePointer { PhaseWeights(weights: $0, outChannels: o, geometry: g, for: context) }
+            phaseWeights = (weight.version, weights)
+        }
+        var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
+        dY.withUnsafePointer { dyp in
+        dX.withUnsafeMutablePointer { dxp in
+            context.forEach(n) { i in
+                convolutionInputGradientByPhases(dyp + i * outCount, outChannels: o, geometry: g, weights: weights,
+                                                 into: dxp + i * g.imageCount, context: context)
             }
         }}
         return dX

@@ -130,7 +130,8 @@ final class Conv2dTests: XCTestCase {
             XCTAssertEqual(path(8, kernel: 3, padding: 1, on: context), .transposedConvolution)
             XCTAssertEqual(path(7, kernel: 3, padding: 1, on: context), .gemmGather, "below 8 channels")
             XCTAssertEqual(path(8, kernel: 1, padding: 0, on: context), .transposedConvolution)
-            XCTAssertEqual(path(8, kernel: 3, stride: 2, padding: 1, on: context), .gemmChunked, "strided")
+            XCTAssertEqual(path(8, kernel: 3, stride: 2, padding: 1, on: context), .phases, "strided")
+            XCTAssertEqual(path(3, kernel: 1, stride: 2, padding: 0, on: context), .gemmChunked, "strided 1x1")
             XCTAssertEqual(path(8, kernel: 3, padding: 3, on: context), .gemmGather, "padding not below the kernel")
         }
     }
