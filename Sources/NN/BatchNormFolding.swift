@@ -1,6 +1,6 @@
 /// A copy of a network for inference in which every `Conv2d` followed by a `BatchNorm2d` in a
 /// `Sequential` is one `Conv2d` with the normalisation folded into its weights and bias, and a
-/// `ReLU` right after a convolution runs inside it (`Conv2d.fusesReLU`, bit-identical). Folding:
+/// `ReLU` right after a convolution or a max-pool runs inside it (`fusesReLU`, bit-identical). Folding:
 /// `W'[o] = W[o] * s[o]`, `b'[o] = (b[o] - mean[o]) * s[o] + beta[o]`, `s = gamma / sqrt(var + eps)`
 /// (in Double, rounded once).
 ///
@@ -29,6 +29,11 @@ private func fold(_ layer: any Layer) -> any Layer {
                 let fused = copy(of: previous.conv, bias: previous.conv.bias != nil)
                 fused.fusesReLU = true
                 out[out.count - 1] = (previous.name, fused)
+            } else if child is ReLU, let (poolName, pool) = out.last.flatMap({ e in (e.1 as? MaxPool2d).map { (e.0, $0) } }),
+                      !pool.fusesReLU {
+                let fused = MaxPool2d(kernelSize: pool.kernelSize, stride: pool.stride, padding: pool.padding)
+                fused.fusesReLU = true
+                out[out.count - 1] = (poolName, fused)
             } else {
                 out.append((name, fold(child)))
             }

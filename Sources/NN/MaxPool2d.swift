@@ -16,6 +16,11 @@ public final class MaxPool2d: Layer {
     private var input: Tensor?
     private var inputShape: [Int]?
     private var codes: [UInt8] = []
+    /// Set by `foldingBatchNorms` on a pool that a ReLU follows (the cnn pools before each ReLU): each
+    /// plane is rectified right after it is pooled, in cache; backward masks dY by the output. Bit
+    /// for bit the two layers (the ReLU of the maximum is the maximum rectified).
+    public var fusesReLU = false
+    private var output: Tensor?
 
     private var isTwoByTwo: Bool { kernelSize == 2 && stride == 2 && padding == 0 }
 
@@ -55,9 +60,12 @@ public final class MaxPool2d: Layer {
             codes.withUnsafeMutableBufferPointer { cp in
                 let codes = cp.baseAddress!
                 context.forEach(planes) { plane in
-                    maxPool2x2(xp + plane * h * w, height: h, width: w, into: yp + plane * oh * ow, codes: codes + plane * oh * ow)
+                    let out = yp + plane * oh * ow
+                    maxPool2x2(xp + plane * h * w, height: h, width: w, into: out, codes: codes + plane * oh * ow)
+                    if fusesReLU { relu(out, into: out, count: oh * ow) }
                 }
             }}}
+            output = fusesReLU ? y : nil
             return y
         }
         input = x
@@ -74,13 +82,23 @@ public final class MaxPool2d: Layer {
                         out[oy * ow + ox] = best
                     }
                 }
+                if fusesReLU { relu(out, into: out, count: oh * ow) }
             }
         }}
+        output = fusesReLU ? y : nil
         return y
     }
 
     // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's first maximum
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
+        if let output {
+            dY.expectShape(output.shape, "MaxPool2d.backward dY")
+            return backwardOfPool(ReLU.mask(dY, byOutput: output, context: context), context: context)
+        }
+        return backwardOfPool(dY, context: context)
+    }
+
+    private func backwardOfPool(_ dY: Tensor, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("MaxPool2d: backward called before forward") }
         let g = geometry(shape)
         let planes = shape[0] * shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth

@@ -90,4 +90,21 @@ final class BatchNormFoldingTests: XCTestCase {
                            pair.backward(dY, accumulateParameterGradients: false).storage)
         }
     }
+
+    /// A max-pool with its ReLU fused (the cnn's order) gives the bits of the two layers, 2x2 and a
+    /// general window, forward and backward.
+    func testFusedPoolReLUIsBitIdenticalToTheTwoLayers() {
+        for (index, pool) in [(2, 2, 0), (3, 2, 1)].enumerated() {
+            let pair = Sequential(MaxPool2d(kernelSize: pool.0, stride: pool.1, padding: pool.2), ReLU())
+            let fused = foldingBatchNorms(pair) as! Sequential
+            XCTAssertEqual(fused.layers.count, 1)
+            XCTAssertTrue((fused.layers[0] as! MaxPool2d).fusesReLU)
+            let x = randomTensor([3, 4, 9, 8], seed: UInt64(30 + index))
+            let y = pair.forward(x), yFused = fused.forward(x)
+            XCTAssertEqual(yFused.storage, y.storage)
+            let dY = randomTensor(y.shape, seed: UInt64(40 + index))
+            XCTAssertEqual(fused.backward(dY, accumulateParameterGradients: false).storage,
+                           pair.backward(dY, accumulateParameterGradients: false).storage)
+        }
+    }
 }
