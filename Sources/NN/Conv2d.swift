@@ -42,9 +42,9 @@ public final class Conv2d: Layer {
     /// The largest column matrix (floats) folded whole by `col2imGather`: 768 KiB, inside the 1 MiB L2.
     static let gatherColumnLimit = 196_608
 
-    /// Output positions per im2col chunk; nil picks them so a chunk is about 256 KiB (it stays in
-    /// L2 between im2col and the GEMM). Tests set small values to exercise chunk edges. The
-    /// chunking changes the order of the weight-gradient sum, never its dependence on threads.
+    /// Output positions per column chunk of the paths that still build one (the input gradient's
+    /// W^T dY when it is folded by `col2im`, per-sample gradient norms); nil picks them so a chunk is
+    /// about 256 KiB (it stays in L2). Tests set small values to exercise chunk edges.
     public var im2colChunkColumns: Int?
 
     func columnChunk(k: Int, spatial: Int) -> Int {
