@@ -66,10 +66,7 @@ public final class NetworkClassifier: Classifier {
     /// Gives every copy `network`'s current parameters and buffers, after training changed them.
     /// Cheap: the tensors share storage until the next optimiser step writes `network`'s.
     public func synchronizeCopies() {
-        let state = network.namedState()
-        for copy in copies {
-            for ((_, source), (_, target)) in zip(state, copy.namedState()) { target.value = source.value }
-        }
+        synchronize(copies, with: network)
     }
 
     /// Logits: the trunk on each part, then the head on the whole batch (or everything whole).

@@ -86,13 +86,10 @@ public final class TrainingPass {
         return parts
     }
 
-    /// The copies take the network's current weights (shared storage until the optimiser writes).
+    /// The copies take the network's current weights and mode.
     private func synchronizeCopies() {
-        let state = network.namedState()
-        for copy in copies {
-            copy.isTraining = network.isTraining
-            for ((_, source), (_, target)) in zip(state, copy.namedState()) { target.value = source.value }
-        }
+        for copy in copies { copy.isTraining = network.isTraining }
+        synchronize(copies, with: network)
     }
 
     /// The network's trunk gradients += each used copy's, in micro-batch order; the copies' are zeroed.
@@ -111,6 +108,15 @@ public final class TrainingPass {
 
     private func stack(_ parts: [Range<Int>], _ x: Tensor, _ body: (Sequential, Tensor) -> Tensor) -> Tensor {
         stackParts(parts, of: x, context: context) { body(trunks[$0], $1) }
+    }
+}
+
+/// Gives every copy `network`'s current parameters and buffers (storage shared until either is written):
+/// the copies of `NetworkClassifier` and `TrainingPass`.
+func synchronize(_ copies: [any Layer], with network: any Layer) {
+    let state = network.namedState()
+    for copy in copies {
+        for ((_, source), (_, target)) in zip(state, copy.namedState()) { target.value = source.value }
     }
 }
 

@@ -24,10 +24,10 @@ public final class Conv2d: Layer {
     var lastInput: Tensor? { input }
     /// The weights packed as A of the forward GEMM, of W^T dY, and of the flipped-kernel input
     /// gradient, each with the weight version it was made from (see `cachedPack`).
-    private var packedForward: (version: Int, packed: PackedA)?
-    private var packedTranspose: (version: Int, packed: PackedA)?
-    private var packedFlipped: (version: Int, packed: PackedA)?
-    private var phaseWeights: (version: Int, weights: PhaseWeights)?
+    private var packedForward: (version: Int, value: PackedA)?
+    private var packedTranspose: (version: Int, value: PackedA)?
+    private var packedFlipped: (version: Int, value: PackedA)?
+    private var phaseWeights: (version: Int, value: PhaseWeights)?
     /// Set by `foldingBatchNorms` on a convolution that a ReLU follows: the ReLU runs on each image's
     /// output right after its GEMM, while it is still in cache, instead of as a layer making
     /// another pass over the batch; backward masks dY by that output (`y > 0` exactly when the
@@ -130,7 +130,7 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        if let output { return backward(ReLU.mask(dY, byOutput: output, context: context), x, g, accumulateParameterGradients, context) }
+        if let output { return backward(ReLU.mask(dY, wherePositive: output, context: context), x, g, accumulateParameterGradients, context) }
         return backward(dY, x, g, accumulateParameterGradients, context)
     }
 
@@ -249,12 +249,8 @@ public final class Conv2d: Layer {
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W], each phase of dX a stride-1 convolution of dY (one image per task).
     private func inputGradientByPhases(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0], o = outChannels, outCount = o * g.colColumns
-        let weights: PhaseWeights
-        if let cached = phaseWeights, cached.version == weight.version, cached.weights.fits(context) {
-            weights = cached.weights
-        } else {
-            weights = weight.value.withUnsafePointer { PhaseWeights(weights: $0, outChannels: o, geometry: g, for: context) }
-            phaseWeights = (weight.version, weights)
+        let weights = cached(&phaseWeights, fits: { $0.fits(context) }) {
+            weight.value.withUnsafePointer { PhaseWeights(weights: $0, outChannels: o, geometry: g, for: context) }
         }
         var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in
@@ -271,12 +267,18 @@ public final class Conv2d: Layer {
     /// from, and reused until the weights change (or a call brings a context with another kernel).
     /// Attacks call a layer thousands of times with the same weights; repacking them every call was
     /// 1-3 % of an attack step.
-    private func cachedPack(_ slot: inout (version: Int, packed: PackedA)?, context: ExecutionContext,
+    private func cachedPack(_ slot: inout (version: Int, value: PackedA)?, context: ExecutionContext,
                             _ pack: () -> PackedA) -> PackedA {
-        if let cached = slot, cached.version == weight.version, cached.packed.fits(context.gemm) { return cached.packed }
-        let packed = pack()
-        slot = (weight.version, packed)
-        return packed
+        cached(&slot, fits: { $0.fits(context.gemm) }, pack)
+    }
+
+    /// What `make` derives from the weights, kept in `slot` with the weight version it was made from and
+    /// reused while the weights are unchanged and `fits` accepts it.
+    private func cached<T>(_ slot: inout (version: Int, value: T)?, fits: (T) -> Bool, _ make: () -> T) -> T {
+        if let kept = slot, kept.version == weight.version, fits(kept.value) { return kept.value }
+        let made = make()
+        slot = (weight.version, made)
+        return made
     }
 
     /// `flipped[ch, oc, t] = W[oc, ch, kk - 1 - t]` (spatial flip, channels swapped) packed as A of

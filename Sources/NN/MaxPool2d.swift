@@ -93,7 +93,7 @@ public final class MaxPool2d: Layer {
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         if let output {
             dY.expectShape(output.shape, "MaxPool2d.backward dY")
-            return backwardOfPool(ReLU.mask(dY, byOutput: output, context: context), context: context)
+            return backwardOfPool(ReLU.mask(dY, wherePositive: output, context: context), context: context)
         }
         return backwardOfPool(dY, context: context)
     }

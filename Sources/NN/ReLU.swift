@@ -37,12 +37,12 @@ public final class ReLU: Layer {
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("ReLU: backward called before forward") }
         dY.expectShape(x.shape, "ReLU.backward dY")
-        return ReLU.mask(dY, byOutput: x, context: context)
+        return ReLU.mask(dY, wherePositive: x, context: context)
     }
 
     /// `dY` where `reference > 0`, else 0. The reference is the ReLU's input or its output: both are
     /// positive at the same places (layers that fuse a ReLU keep only the output).
-    static func mask(_ dY: Tensor, byOutput reference: Tensor, context: ExecutionContext) -> Tensor {
+    static func mask(_ dY: Tensor, wherePositive reference: Tensor, context: ExecutionContext) -> Tensor {
         var dX = Tensor(uninitializedShape: dY.shape)
         reference.withUnsafePointer { xp in
         dY.withUnsafePointer { dyp in

@@ -70,7 +70,7 @@ public final class Residual: Layer {
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         guard let output else { preconditionFailure("Residual: backward called before forward") }
         dY.expectShape(output.shape, "Residual.backward dY")
-        let dSum = ReLU.mask(dY, byOutput: output, context: context)
+        let dSum = ReLU.mask(dY, wherePositive: output, context: context)
         var dX = main.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context)
         let dSkip = shortcut?.backward(dSum, accumulateParameterGradients: accumulateParameterGradients, context: context) ?? dSum
         precondition(dX.shape == dSkip.shape, "Residual.backward: branch gradients \(dX.shape) and \(dSkip.shape) differ")
