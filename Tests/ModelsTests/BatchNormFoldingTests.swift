@@ -75,19 +75,30 @@ final class BatchNormFoldingTests: XCTestCase {
     }
 
     /// A convolution with its ReLU fused gives the bits of the convolution then the ReLU layer,
-    /// forward and backward (with and without a bias, on the direct and the transposed paths).
+    /// forward and backward: with and without a bias; on the direct (3 channels), the transposed
+    /// (16, 9) and the phase (stride 2) input-gradient paths, where dY is masked as it is copied in;
+    /// with a transposed padding of 0 (kernel 3, padding 2), where the masked copy feeds the packed
+    /// path; and with weight gradients, which take the masked dY from a separate pass.
     func testFusedReLUIsBitIdenticalToTheTwoLayers() {
-        for (index, (channels, bias)) in [(3, true), (16, false), (9, true)].enumerated() {
-            let conv = Conv2d(channels, 8, kernelSize: 3, padding: 1, bias: bias, seed: UInt64(index))
+        let cases: [(channels: Int, bias: Bool, stride: Int, padding: Int)] = [
+            (3, true, 1, 1), (16, false, 1, 1), (9, true, 1, 1), (16, true, 2, 1), (5, false, 2, 0), (10, true, 1, 2),
+        ]
+        for (index, c) in cases.enumerated() {
+            let conv = Conv2d(c.channels, 8, kernelSize: 3, stride: c.stride, padding: c.padding, bias: c.bias, seed: UInt64(index))
             let pair = Sequential(conv, ReLU())
             let fused = foldingBatchNorms(pair) as! Sequential
             XCTAssertEqual(fused.layers.count, 1)
-            let x = randomTensor([4, channels, 9, 7], seed: UInt64(10 + index))
+            let x = randomTensor([4, c.channels, 9, 7], seed: UInt64(10 + index))
             let y = pair.forward(x), yFused = fused.forward(x)
-            XCTAssertEqual(yFused.storage, y.storage)
+            XCTAssertEqual(yFused.storage, y.storage, "case \(c)")
+            XCTAssertTrue(y.storage.contains(0) && y.storage.contains { $0 > 0 }, "the ReLU cuts somewhere")
             let dY = randomTensor(y.shape, seed: UInt64(20 + index))
             XCTAssertEqual(fused.backward(dY, accumulateParameterGradients: false).storage,
-                           pair.backward(dY, accumulateParameterGradients: false).storage)
+                           pair.backward(dY, accumulateParameterGradients: false).storage, "case \(c)")
+            let fusedConv = fused.layers[0] as! Conv2d
+            XCTAssertEqual(fused.backward(dY, accumulateParameterGradients: true).storage,
+                           pair.backward(dY, accumulateParameterGradients: true).storage, "case \(c)")
+            XCTAssertEqual(fusedConv.weight.grad.storage, conv.weight.grad.storage, "case \(c)")
         }
     }
 
