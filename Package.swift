@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "_TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Kernels", "ONNXProto", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Kernels", "ONNXProto", "Workflow", "_TestSupport"]),
         // Imported ONNX fixtures (Tests/Fixtures/onnx, made by scripts/make_onnx_fixtures.py) against PyTorch's figures.
         .testTarget(name: "ONNXTests", dependencies: ["Models", "Attacks", "Datasets", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "_TestSupport"]),

@@ -8,8 +8,7 @@
 /// cnn attack step, 14 % of a resnet-lite one). Bit-identical to the packed path: every kept
 /// element sums the same products in the same k order and passes. Single-threaded (one image).
 func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, image: UnsafePointer<Float>,
-                      masking mask: UnsafePointer<Float>?, geometry g: ConvGeometry, alpha: Float,
-                      rowBias: UnsafePointer<Float>?, rectifying: Bool,
+                      geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
                       c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
     let mr = context.gemm.kernel.mr, nr = context.gemm.kernel.nr, m = packedA.m, k = packedA.k
     let kh = g.kernelHeight, kw = g.kernelWidth
@@ -21,7 +20,7 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
     let paddedCount = max(g.channels * plane, deepest + ldw)
     context.workspaces.with(paddedCount) { padded in
     withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
-        padImage(image, masking: mask, g, into: padded)
+        padImage(image, g, into: padded)
         (padded + g.channels * plane).update(repeating: 0, count: paddedCount - g.channels * plane)
         // Row r = (c, i, j) reads from c * plane + i * wp + j (nested loops: three divisions per row
         // cost 5 % of a forward pass).
@@ -52,7 +51,7 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
                     }
                     keepOutputColumns(panel * nr..<min((panel + 1) * nr, oh * wp), rows: i..<(i + rows),
                                       from: tile.baseAddress!, ld: nr, paddedWidth: wp, outWidth: ow,
-                                      rowBias: rowBias, rectifying: rectifying, into: c, ldc: ldc)
+                                      rowBias: rowBias, into: c, ldc: ldc)
                 }
                 i += mr
             }
@@ -64,10 +63,9 @@ func convolveIndirect(_ run: MicroKernel.IndirectFunction, packedA: PackedA, ima
 /// `x < outWidth`) of rows `rows` from `src` (column `columns.lowerBound` first, row stride `ld`) to
 /// output element `oy * outWidth + x` of each row of `c`, adding the row's bias. The kept columns of
 /// one padded row are contiguous in the output, so this is one copy per padded row touched.
-/// `rectifying` takes `max(value, 0)` after the bias, as `relu` would on the output.
 @inline(__always)
 func keepOutputColumns(_ columns: Range<Int>, rows: Range<Int>, from src: UnsafePointer<Float>, ld: Int,
-                       paddedWidth wp: Int, outWidth ow: Int, rowBias: UnsafePointer<Float>?, rectifying: Bool = false,
+                       paddedWidth wp: Int, outWidth ow: Int, rowBias: UnsafePointer<Float>?,
                        into c: UnsafeMutablePointer<Float>, ldc: Int) {
     var q = columns.lowerBound
     while q < columns.upperBound {
@@ -79,9 +77,7 @@ func keepOutputColumns(_ columns: Range<Int>, rows: Range<Int>, from src: Unsafe
         let count = min(ow - x, columns.upperBound - q)
         let from = src + (q - columns.lowerBound), to = c + (q / wp) * ow + x
         for (t, row) in rows.enumerated() {
-            if rectifying {
-                copyFloatsRectified(to + row * ldc, from + t * ld, count, plus: rowBias?[row])
-            } else if let rowBias {
+            if let rowBias {
                 copyFloats(to + row * ldc, from + t * ld, count, plus: rowBias[row])
             } else {
                 copyFloats(to + row * ldc, from + t * ld, count)

@@ -48,10 +48,8 @@ public final class PhaseWeights: @unchecked Sendable {
 }
 
 /// dX (`C x H x W`) of one image from its dY (`O x OH x OW`) for the strided convolution `g`, by phases.
-/// Single-threaded (one image per task); needs the in-place micro-kernel. With `mask` (dY-shaped), dY
-/// is taken as 0 where the mask is not positive (a fused ReLU's backward, as `reluMask`).
-public func convolutionInputGradientByPhases(_ dY: UnsafePointer<Float>, masking mask: UnsafePointer<Float>? = nil,
-                                             outChannels o: Int, geometry g: ConvGeometry,
+/// Single-threaded (one image per task); needs the in-place micro-kernel.
+public func convolutionInputGradientByPhases(_ dY: UnsafePointer<Float>, outChannels o: Int, geometry g: ConvGeometry,
                                              weights: PhaseWeights, into dX: UnsafeMutablePointer<Float>,
                                              context: ExecutionContext) {
     guard let run = context.gemm.kernel.runIndirect else { preconditionFailure("convolutionInputGradientByPhases: no in-place kernel") }
@@ -73,10 +71,7 @@ public func convolutionInputGradientByPhases(_ dY: UnsafePointer<Float>, masking
     withUnsafeTemporaryAllocation(of: Float.self, capacity: mr * nr) { tile in
         zeroFloats(padded, count)
         for oc in 0..<o {
-            for y in 0..<oh {
-                let row = padded + oc * plane + (y + pad) * width + pad, at = (oc * oh + y) * ow
-                if let mask { copyFloats(row, dY + at, ow, where: mask + at) } else { copyFloats(row, dY + at, ow) }
-            }
+            for y in 0..<oh { copyFloats(padded + oc * plane + (y + pad) * width + pad, dY + (oc * oh + y) * ow, ow) }
         }
         for a in 0..<s {
             for b in 0..<s {

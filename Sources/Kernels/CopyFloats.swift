@@ -18,38 +18,6 @@ public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<
     mapFloats(dst, src, count) { $0 + bv }
 }
 
-/// `dst[i] = max(src[i] + b, 0)` (or `max(src[i], 0)` without `b`), as `copyFloats` then `relu`:
-/// a convolution's output copy with its fused bias and ReLU.
-@inline(__always)
-public func copyFloatsRectified(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int, plus b: Float?) {
-    if let b {
-        let bv = SIMD8<Float>(repeating: b)
-        mapFloats(dst, src, count) { let v = $0 + bv; return v.replacing(with: 0, where: v .< 0) }
-    } else {
-        mapFloats(dst, src, count) { $0.replacing(with: 0, where: $0 .< 0) }
-    }
-}
-
-/// `dst[i] = mask[i] > 0 ? src[i] : 0`, as `copyFloats` (`reluMask` on a run: NaN in `mask` passes nothing).
-@inline(__always)
-public func copyFloats(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int,
-                       where mask: UnsafePointer<Float>) {
-    guard count >= 8 else {
-        for t in 0..<count { dst[t] = mask[t] > 0 ? src[t] : 0 }
-        return
-    }
-    let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src), m = UnsafeRawPointer(mask)
-    var t = 0
-    while true {
-        let offset = min(t, count &- 8) &* 4
-        let v = s.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-        let keep = m.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) .> 0
-        d.storeBytes(of: v.replacing(with: 0, where: .!keep), toByteOffset: offset, as: SIMD8<Float>.self)
-        if t &+ 8 >= count { return }
-        t &+= 8
-    }
-}
-
 /// `dst[i] = f(src[i])` 8 floats at a time, the last vector overlapping the one before (so `f` must
 /// give the same result when applied twice to the same source: a copy, a bias add from `src`).
 @inline(__always)

@@ -92,19 +92,11 @@ public func sgemm(
 /// into B panels cost as much as the multiply (im2col + packing were ~17 % of a CNN attack step).
 /// Here each `kc x nr` B micro-panel is im2col'd directly, while it is hot in L1. Bit-identical
 /// to `im2col` followed by `sgemm(packedA:...)` on the column matrix (same panels, same k passes).
-///
-/// Two fusions, each bit for bit the separate pass it replaces: `masking` (an image-shaped
-/// reference) zeroes the image where the reference is not positive before it is read (a ReLU's
-/// backward mask on dY, applied while dY is copied into its padded buffer), and `rectifying` takes
-/// `max(C, 0)` of the finished product (a ReLU after the convolution, applied while the tile is
-/// copied out).
 public func sgemm(
-    packedA: PackedA, im2colOf image: UnsafePointer<Float>, masking mask: UnsafePointer<Float>? = nil,
-    geometry: ConvGeometry,
+    packedA: PackedA, im2colOf image: UnsafePointer<Float>, geometry: ConvGeometry,
     alpha: Float = 1,
     beta: Float = 0,
     rowBias: UnsafePointer<Float>? = nil,
-    rectifying: Bool = false,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     on context: ExecutionContext, threads: Int? = nil
 ) {
@@ -112,17 +104,8 @@ public func sgemm(
     precondition(packedA.k == geometry.colRows, "sgemm: A has depth \(packedA.k), im2col has \(geometry.colRows) rows")
     let g = geometry, p = g.padding, threads = threads ?? context.threads
     if let runIndirect = context.gemm.kernel.runIndirect, p > 0, g.stride == 1, beta == 0, threads == 1 {
-        convolveIndirect(runIndirect, packedA: packedA, image: image, masking: mask, geometry: g, alpha: alpha,
-                         rowBias: rowBias, rectifying: rectifying, c: c, ldc: ldc, context: context)
-        return
-    }
-    if let mask {
-        // The packed paths read the image more than once: mask a copy.
-        context.workspaces.with(g.imageCount) { masked in
-            reluMask(image, input: mask, into: masked, count: g.imageCount)
-            sgemm(packedA: packedA, im2colOf: masked, geometry: g, alpha: alpha, beta: beta, rowBias: rowBias,
-                  rectifying: rectifying, c: c, ldc: ldc, on: context, threads: threads)
-        }
+        convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
+                         c: c, ldc: ldc, context: context)
         return
     }
     if p == 0 {
@@ -137,15 +120,10 @@ public func sgemm(
         }
     }
     if let rowBias { addRowBias(rowBias, m: packedA.m, n: g.colColumns, c: c, ldc: ldc) }
-    if rectifying {
-        for i in 0..<packedA.m { relu(c + i * ldc, into: c + i * ldc, count: g.colColumns) }
-    }
 }
 
-/// Copies one `C x H x W` image into `C x (H+2p) x (W+2p)` with a zero border; with `mask`, each
-/// value where the same position of `mask` is not positive is copied as 0 (`reluMask`'s result).
-func padImage(_ image: UnsafePointer<Float>, masking mask: UnsafePointer<Float>? = nil, _ g: ConvGeometry,
-              into padded: UnsafeMutablePointer<Float>) {
+/// Copies one `C x H x W` image into `C x (H+2p) x (W+2p)` with a zero border.
+func padImage(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into padded: UnsafeMutablePointer<Float>) {
     let p = g.padding, hp = g.height + 2 * p, wp = g.width + 2 * p
     for ch in 0..<g.channels {
         let dst = padded + ch * hp * wp, src = image + ch * g.height * g.width
@@ -153,11 +131,7 @@ func padImage(_ image: UnsafePointer<Float>, masking mask: UnsafePointer<Float>?
         for y in 0..<g.height {
             let row = dst + (y + p) * wp
             for t in 0..<p { row[t] = 0; row[wp - 1 - t] = 0 }
-            if let mask {
-                copyFloats(row + p, src + y * g.width, g.width, where: mask + ch * g.height * g.width + y * g.width)
-            } else {
-                copyFloats(row + p, src + y * g.width, g.width)
-            }
+            copyFloats(row + p, src + y * g.width, g.width)
         }
         zeroFloats(dst + (hp - p) * wp, p * wp)
     }

@@ -11,13 +11,14 @@
 ///
 /// Layers outside the pairs are shared with `network`, so fold a copy of its own (a replica), never
 /// the network something else runs. Folding applies to inference only: the copy is in inference mode.
-public func foldingBatchNorms(_ network: any Layer) -> any Layer {
-    let folded = fold(network)
+/// `fusingReLUs: false` keeps every ReLU a layer of its own (what `robust bench fusion` compares with).
+public func foldingBatchNorms(_ network: any Layer, fusingReLUs: Bool = true) -> any Layer {
+    let folded = fold(network, fusingReLUs)
     folded.isTraining = false
     return folded
 }
 
-private func fold(_ layer: any Layer) -> any Layer {
+private func fold(_ layer: any Layer, _ fuses: Bool) -> any Layer {
     switch layer {
     case let sequential as Sequential:
         var out: [(String, any Layer)] = []
@@ -25,6 +26,8 @@ private func fold(_ layer: any Layer) -> any Layer {
             let previous = out.last.flatMap { entry in (entry.1 as? Conv2d).map { (name: entry.0, conv: $0) } }
             if let bn = child as? BatchNorm2d, let previous, !previous.conv.fusesReLU, previous.conv.outChannels == bn.numFeatures {
                 out[out.count - 1] = (previous.name, folding(bn, into: previous.conv))
+            } else if !fuses {
+                out.append((name, fold(child, fuses)))
             } else if child is ReLU, let previous, !previous.conv.fusesReLU {
                 let fused = copy(of: previous.conv, bias: previous.conv.bias != nil)
                 fused.fusesReLU = true
@@ -35,12 +38,12 @@ private func fold(_ layer: any Layer) -> any Layer {
                 fused.fusesReLU = true
                 out[out.count - 1] = (poolName, fused)
             } else {
-                out.append((name, fold(child)))
+                out.append((name, fold(child, fuses)))
             }
         }
         return Sequential(named: out)
     case let residual as Residual:
-        return residual.replacingBranches(main: fold(residual.main), shortcut: residual.shortcut.map(fold))
+        return residual.replacingBranches(main: fold(residual.main, fuses), shortcut: residual.shortcut.map { fold($0, fuses) })
     default:
         return layer
     }

@@ -113,9 +113,7 @@ public final class Conv2d: Layer {
                     sgemm(packedA: packedW, .n, n: spatial, b: xi, ldb: spatial, c: yi, ldc: spatial, on: context, threads: 1)
                     if let rowBias { addRowBias(rowBias, m: o, n: spatial, c: yi, ldc: spatial) }
                 } else {
-                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, rectifying: fusesReLU,
-                          c: yi, ldc: spatial, on: context, threads: 1)
-                    return
+                    sgemm(packedA: packedW, im2colOf: xi, geometry: g, rowBias: rowBias, c: yi, ldc: spatial, on: context, threads: 1)
                 }
                 if fusesReLU { relu(yi, into: yi, count: o * spatial) }
             }
@@ -132,25 +130,17 @@ public final class Conv2d: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         dY.expectShape([n, o, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
-        guard let output else { return backward(dY, x, g, accumulateParameterGradients, context) }
-        // The fused ReLU's mask: applied while the in-place paths copy dY into their padded buffer when
-        // dY is read once (an attack's pass); a weight gradient reads the masked dY again.
-        let path = inputGradientPath(g, context: context)
-        if !accumulateParameterGradients && (path == .transposedConvolution || path == .phases) {
-            return backward(dY, masking: output, x, g, false, context)
-        }
-        return backward(ReLU.mask(dY, wherePositive: output, context: context), x, g, accumulateParameterGradients, context)
+        if let output { return backward(ReLU.mask(dY, wherePositive: output, context: context), x, g, accumulateParameterGradients, context) }
+        return backward(dY, x, g, accumulateParameterGradients, context)
     }
 
-    private func backward(_ dY: Tensor, masking mask: Tensor? = nil, _ x: Tensor, _ g: ConvGeometry,
-                          _ accumulateParameterGradients: Bool, _ context: ExecutionContext) -> Tensor {
+    private func backward(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry, _ accumulateParameterGradients: Bool,
+                          _ context: ExecutionContext) -> Tensor {
         let dX: Tensor
         switch inputGradientPath(g, context: context) {
-        case .transposedConvolution: dX = inputGradientAsConvolution(dY, masking: mask, g: g, context: context)
-        case .phases: dX = inputGradientByPhases(dY, masking: mask, g: g, context: context)
-        case let path:
-            precondition(mask == nil, "Conv2d: only the in-place input-gradient paths mask dY")
-            dX = inputGradientByGEMM(dY, g: g, gather: path == .gemmGather, context: context)
+        case .transposedConvolution: dX = inputGradientAsConvolution(dY, g: g, context: context)
+        case .phases: dX = inputGradientByPhases(dY, g: g, context: context)
+        case let path: dX = inputGradientByGEMM(dY, g: g, gather: path == .gemmGather, context: context)
         }
         if accumulateParameterGradients { accumulateGradients(dY, x, g, context: context) }
         return dX
@@ -241,38 +231,35 @@ public final class Conv2d: Layer {
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W] = conv(dY, W flipped in space, in/out swapped, padding kh - 1 - p)
     // Why: the transpose of a stride-1 convolution is a convolution, and with the in-place micro-kernel
     // it needs neither the [C*kh*kw, OH*OW] column matrix of W^T dY nor the fold back onto the image.
-    private func inputGradientAsConvolution(_ dY: Tensor, masking mask: Tensor?, g: ConvGeometry, context: ExecutionContext) -> Tensor {
+    private func inputGradientAsConvolution(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0]
         let transposed = transposedGeometry(g)
         let packed = cachedPack(&packedFlipped, context: context) { flippedWeights(context: context) }
         var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in
-        withOptionalPointer(mask) { mp in
         dX.withUnsafeMutablePointer { dxp in
             context.forEach(n) { i in
-                let at = i * transposed.imageCount
-                sgemm(packedA: packed, im2colOf: dyp + at, masking: mp.map { $0 + at }, geometry: transposed,
+                sgemm(packedA: packed, im2colOf: dyp + i * transposed.imageCount, geometry: transposed,
                       c: dxp + i * g.imageCount, ldc: g.height * g.width, on: context, threads: 1)
             }
-        }}}
+        }}
         return dX
     }
 
     // dY: [N, O, OH, OW] -> dX: [N, C, H, W], each phase of dX a stride-1 convolution of dY (one image per task).
-    private func inputGradientByPhases(_ dY: Tensor, masking mask: Tensor?, g: ConvGeometry, context: ExecutionContext) -> Tensor {
+    private func inputGradientByPhases(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let n = dY.shape[0], o = outChannels, outCount = o * g.colColumns
         let weights = cached(&phaseWeights, fits: { $0.fits(context) }) {
             weight.value.withUnsafePointer { PhaseWeights(weights: $0, outChannels: o, geometry: g, for: context) }
         }
         var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
         dY.withUnsafePointer { dyp in
-        withOptionalPointer(mask) { mp in
         dX.withUnsafeMutablePointer { dxp in
             context.forEach(n) { i in
-                convolutionInputGradientByPhases(dyp + i * outCount, masking: mp.map { $0 + i * outCount }, outChannels: o,
-                                                 geometry: g, weights: weights, into: dxp + i * g.imageCount, context: context)
+                convolutionInputGradientByPhases(dyp + i * outCount, outChannels: o, geometry: g, weights: weights,
+                                                 into: dxp + i * g.imageCount, context: context)
             }
-        }}}
+        }}
         return dX
     }
 
@@ -370,10 +357,4 @@ public final class Conv2d: Layer {
             }
         }
     }
-}
-
-/// `body` with the tensor's storage, or with nil for no tensor.
-private func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let tensor else { return body(nil) }
-    return tensor.withUnsafePointer { body($0) }
 }

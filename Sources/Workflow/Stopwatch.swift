@@ -43,3 +43,22 @@ public func measure(runs: Int, warmup: Int = 1, warmupSeconds: Double = 0.2, _ b
         return sw.seconds
     }
 }
+
+/// Times `a` and `b` alternately, `pairs` times each after a warm-up of both, and returns each pair's
+/// `time(a) / time(b)` (above 1: `b` is faster). The order inside a pair alternates.
+///
+/// Why pairs: these machines' speed drifts by tens of percent from minute to minute (other tenants'
+/// memory traffic), so two medians taken a minute apart cannot resolve a 5 % change; two runs a few
+/// milliseconds apart see the same machine, and the median of their ratios can.
+public func measurePaired(pairs: Int, _ a: () -> Void, _ b: () -> Void) -> [Double] {
+    a(); b()
+    return (0..<pairs).map { i in
+        let first = Stopwatch()
+        if i % 2 == 0 { a() } else { b() }
+        let t0 = first.seconds
+        let second = Stopwatch()
+        if i % 2 == 0 { b() } else { a() }
+        let t1 = second.seconds
+        return i % 2 == 0 ? t0 / t1 : t1 / t0
+    }
+}

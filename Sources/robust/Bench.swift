@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchAttack.self, BenchPeak.self]
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchFusion.self, BenchAttack.self, BenchPeak.self]
     )
 }
 
@@ -181,6 +181,47 @@ struct BenchModel: ParsableCommand {
                 if options.json { printJSONLine(r) } else {
                     print(String(format: "%-12@ batch %d threads %d  inference %8.0f img/s  training %7.0f img/s (medians)",
                                  model as NSString, batchSize, t, r.inference_images_per_second, r.train_images_per_second))
+                }
+            }
+        }
+    }
+}
+
+struct BenchFusion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fusion",
+        abstract: "What fusing each ReLU into the convolution or pool before it buys an attack pass, timed in pairs.",
+        discussion: """
+        Each pair runs one batch's forward and input gradient through the network with separate ReLU layers \
+        and through the fused one, milliseconds apart, so drift of the machine's speed cancels; the speedup is \
+        the median of the pairs' time ratios (above 1: the fused one is faster); --json adds the smallest and \
+        largest ratio. --runs is the number of pairs.
+        Example: robust bench fusion --model resnet-lite --threads 2 --runs 60
+        """
+    )
+
+    @Option(name: .customLong("model"), help: "Architecture (mlp, cnn, resnet-lite), repeatable.")
+    var models: [String] = ["resnet-lite"]
+
+    @Option(help: "Images per batch.")
+    var batchSize = 256
+
+    @OptionGroup var options: BenchOptions
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize)).") }
+    }
+
+    func run() throws {
+        for model in models {
+            for t in options.threadCounts {
+                let r: FusionBenchResult
+                do { r = try benchFusion(model, batchSize: batchSize, context: ExecutionContext(threads: t), pairs: options.runs) } catch {
+                    throw ToolError.usage("\(error)")
+                }
+                if options.json { printJSONLine(r) } else {
+                    print(String(format: "%-12@ batch %d threads %d  attack pass %.3fx (median of %d pairs, fused over separate ReLUs)",
+                                 model as NSString, batchSize, t, r.attack_pass_speedup.median, r.pairs))
                 }
             }
         }

@@ -45,6 +45,7 @@ final class CLIBoundaryTests: XCTestCase {
             "bench gemm": ["--shape", "8x8x8", "--runs", "5"],
             "bench conv": ["--shape", "1,1,4,4,1,3,1,1", "--runs", "5"],
             "bench model": ["--model", "mlp", "--batch-size", "2", "--runs", "5"],
+            "bench fusion": ["--model", "mlp", "--batch-size", "2", "--runs", "5"],
             "bench attack": ["--model", "mlp", "--models-dir", models, "--steps", "1", "--batch-size", "2", "--runs", "5"],
             "bench peak": ["--runs", "5"],
         ]

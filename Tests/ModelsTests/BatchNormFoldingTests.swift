@@ -1,6 +1,7 @@
 import Kernels
 import Models
 import NN
+import Workflow
 import XCTest
 import _TestSupport
 
@@ -117,5 +118,26 @@ final class BatchNormFoldingTests: XCTestCase {
             XCTAssertEqual(fused.backward(dY, accumulateParameterGradients: false).storage,
                            pair.backward(dY, accumulateParameterGradients: false).storage)
         }
+    }
+
+    /// `fusingReLUs: false` (what `robust bench fusion` times against) keeps every ReLU a layer and
+    /// computes the same bits; `measurePaired` runs each body once per pair after a warm-up.
+    func testFoldWithoutReLUFusionKeepsTheLayersAndTheBits() throws {
+        let model = try model()
+        let fused = foldingBatchNorms(model.replicaNetwork()), separate = foldingBatchNorms(model.replicaNetwork(), fusingReLUs: false)
+        XCTAssertEqual(layers(separate).filter { $0 is ReLU }.count, 7)
+        XCTAssertFalse(layers(separate).contains { ($0 as? Conv2d)?.fusesReLU == true })
+        XCTAssertFalse(layers(separate).contains { $0 is BatchNorm2d })
+        let x = Tensor(shape: [2, 1, 28, 28], storage: randomArray(2 * 784, seed: 3))
+        let z = fused.forward(x)
+        XCTAssertEqual(separate.forward(x).storage, z.storage)
+        let dZ = randomTensor(z.shape, seed: 4)
+        XCTAssertEqual(separate.backward(dZ, accumulateParameterGradients: false).storage,
+                       fused.backward(dZ, accumulateParameterGradients: false).storage)
+        var calls = (0, 0)
+        let ratios = measurePaired(pairs: 5, { calls.0 += 1 }, { calls.1 += 1 })
+        XCTAssertEqual(ratios.count, 5)
+        XCTAssertEqual(calls.0, 6, "a warm-up and one per pair")
+        XCTAssertEqual(calls.1, 6)
     }
 }
