@@ -41,9 +41,15 @@ struct BenchOptions: ParsableArguments {
 
 /// Prints a result as one JSON line.
 func printJSONLine<T: Encodable>(_ value: T) {
+    print(jsonLine(value))
+}
+
+/// A result as one JSON line, keys sorted.
+func jsonLine<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) { print(text) }
+    guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return "{}" }
+    return text
 }
 
 struct BenchGEMM: ParsableCommand {
@@ -152,13 +158,8 @@ struct BenchConv: ParsableCommand {
     }
 }
 
-struct BenchModel: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "model",
-        abstract: "Images/s of a zoo architecture: inference and training steps (forward, backward, SGD update).",
-        discussion: "Example: robust bench model --model cnn --model resnet-lite --batch-size 256 --threads 2"
-    )
-
+/// Options of the benches that build a zoo architecture: which ones, the batch, and the common ones.
+struct ArchitectureBenchOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: "Architecture (mlp, cnn, resnet-lite), repeatable.")
     var models: [String] = ["cnn"]
 
@@ -171,18 +172,32 @@ struct BenchModel: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize)).") }
     }
 
-    func run() throws {
+    /// `measure(architecture, context)` for every architecture and thread count, each result printed as a
+    /// JSON line or as `line(architecture, threads, result)`; an unknown architecture is a usage error.
+    func forEachCase<R: Encodable>(_ measure: (String, ExecutionContext) throws -> R, line: (String, Int, R) -> String) throws {
         for model in models {
             for t in options.threadCounts {
-                let r: ModelBenchResult
-                do { r = try benchModel(model, batchSize: batchSize, context: ExecutionContext(threads: t), runs: options.runs) } catch {
-                    throw ToolError.usage("\(error)")
-                }
-                if options.json { printJSONLine(r) } else {
-                    print(String(format: "%-12@ batch %d threads %d  inference %8.0f img/s  training %7.0f img/s (medians)",
-                                 model as NSString, batchSize, t, r.inference_images_per_second, r.train_images_per_second))
-                }
+                let r: R
+                do { r = try measure(model, ExecutionContext(threads: t)) } catch { throw ToolError.usage("\(error)") }
+                print(options.json ? jsonLine(r) : line(model, t, r))
             }
+        }
+    }
+}
+
+struct BenchModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Images/s of a zoo architecture: inference and training steps (forward, backward, SGD update).",
+        discussion: "Example: robust bench model --model cnn --model resnet-lite --batch-size 256 --threads 2"
+    )
+
+    @OptionGroup var cases: ArchitectureBenchOptions
+
+    func run() throws {
+        try cases.forEachCase({ try benchModel($0, batchSize: cases.batchSize, context: $1, runs: cases.options.runs) }) { model, t, r in
+            String(format: "%-12@ batch %d threads %d  inference %8.0f img/s  training %7.0f img/s (medians)",
+                   model as NSString, cases.batchSize, t, r.inference_images_per_second, r.train_images_per_second)
         }
     }
 }
@@ -200,30 +215,12 @@ struct BenchFusion: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("model"), help: "Architecture (mlp, cnn, resnet-lite), repeatable.")
-    var models: [String] = ["resnet-lite"]
-
-    @Option(help: "Images per batch.")
-    var batchSize = 256
-
-    @OptionGroup var options: BenchOptions
-
-    func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize)).") }
-    }
+    @OptionGroup var cases: ArchitectureBenchOptions
 
     func run() throws {
-        for model in models {
-            for t in options.threadCounts {
-                let r: FusionBenchResult
-                do { r = try benchFusion(model, batchSize: batchSize, context: ExecutionContext(threads: t), pairs: options.runs) } catch {
-                    throw ToolError.usage("\(error)")
-                }
-                if options.json { printJSONLine(r) } else {
-                    print(String(format: "%-12@ batch %d threads %d  attack pass %.3fx (median of %d pairs, fused over separate ReLUs)",
-                                 model as NSString, batchSize, t, r.attack_pass_speedup.median, r.pairs))
-                }
-            }
+        try cases.forEachCase({ try benchFusion($0, batchSize: cases.batchSize, context: $1, pairs: cases.options.runs) }) { model, t, r in
+            String(format: "%-12@ batch %d threads %d  attack pass %.3fx (median of %d pairs, fused over separate ReLUs)",
+                   model as NSString, cases.batchSize, t, r.attack_pass_speedup.median, r.pairs)
         }
     }
 }
