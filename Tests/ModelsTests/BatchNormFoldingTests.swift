@@ -76,10 +76,9 @@ final class BatchNormFoldingTests: XCTestCase {
     }
 
     /// A convolution with its ReLU fused gives the bits of the convolution then the ReLU layer,
-    /// forward and backward: with and without a bias; on the direct (3 channels), the transposed
-    /// (16, 9) and the phase (stride 2) input-gradient paths, where dY is masked as it is copied in;
-    /// with a transposed padding of 0 (kernel 3, padding 2), where the masked copy feeds the packed
-    /// path; and with weight gradients, which take the masked dY from a separate pass.
+    /// forward and backward, with and without a bias and with weight gradients, on every input-gradient
+    /// path: W^T dY folded (3 channels), the transposed convolution (16, 9), phases (stride 2), and
+    /// a transposed padding of 0 (kernel 3, padding 2), which the convolution runs packed.
     func testFusedReLUIsBitIdenticalToTheTwoLayers() {
         let cases: [(channels: Int, bias: Bool, stride: Int, padding: Int)] = [
             (3, true, 1, 1), (16, false, 1, 1), (9, true, 1, 1), (16, true, 2, 1), (5, false, 2, 0), (10, true, 1, 2),
