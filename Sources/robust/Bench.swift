@@ -44,10 +44,12 @@ func printJSONLine<T: Encodable>(_ value: T) {
     print(jsonLine(value))
 }
 
-/// A result as one JSON line, keys sorted.
+/// A result as one JSON line, keys sorted. A non-finite figure (a time ratio over a zero-length run) is
+/// written as the string "inf" or "nan" rather than losing the whole line.
 func jsonLine<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return "{}" }
     return text
 }
