@@ -114,6 +114,41 @@ final class LayerGradientTests: XCTestCase {
         checkGradients(of: bn, input: randomTensor([2, 3, 3, 4], seed: 13))
     }
 
+    /// The batch statistics and the training-mode gradient sums, summed plane by plane and image by image,
+    /// against a Double reference, at planes of 1, 9 (tail only past one lane group) and 35 values and
+    /// 1, 3 and 17 channels; with 3 threads, so images are split unevenly.
+    func testBatchNorm2dSumsMatchDoubleReference() {
+        let context = ExecutionContext(threads: 3)
+        for shape in [[5, 3, 1, 1], [4, 1, 3, 3], [7, 17, 5, 7]] {
+            let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
+            let bn = BatchNorm2d(c)
+            bn.isTraining = true
+            let x = randomTensor(shape, seed: 40), dY = randomTensor(shape, seed: 41)
+            let y = bn.forward(x, context: context)
+            let dX = bn.backward(dY, accumulateParameterGradients: true, context: context)
+            let m = Double(n * hw)
+            for ch in 0..<c {
+                let indices = (0..<n).flatMap { b in (0..<hw).map { (b * c + ch) * hw + $0 } }
+                let mean = indices.reduce(0.0) { $0 + Double(x.storage[$1]) } / m
+                let variance = indices.reduce(0.0) { $0 + pow(Double(x.storage[$1]) - mean, 2) } / m
+                let invStd = 1 / (variance + 1e-5).squareRoot()
+                let xHat = indices.map { (Double(x.storage[$0]) - mean) * invStd }
+                let sumDY = indices.reduce(0.0) { $0 + Double(dY.storage[$1]) }
+                let sumDYxHat = zip(indices, xHat).reduce(0.0) { $0 + Double(dY.storage[$1.0]) * $1.1 }
+                XCTAssertEqual(Double(bn.runningMean.value.storage[ch]), 0.1 * mean, accuracy: 1e-6, "\(shape) mean")
+                XCTAssertEqual(Double(bn.runningVar.value.storage[ch]), 0.9 + 0.1 * variance * m / (m - 1), accuracy: 1e-6,
+                               "\(shape) variance")
+                XCTAssertEqual(Double(bn.bias.grad.storage[ch]), sumDY, accuracy: 1e-4, "\(shape) bias gradient")
+                XCTAssertEqual(Double(bn.weight.grad.storage[ch]), sumDYxHat, accuracy: 1e-4, "\(shape) weight gradient")
+                for (j, i) in indices.enumerated() {
+                    XCTAssertEqual(Double(y.storage[i]), xHat[j], accuracy: 1e-5, "\(shape) y")
+                    let expected = invStd * (Double(dY.storage[i]) - sumDY / m - xHat[j] * sumDYxHat / m)
+                    XCTAssertEqual(Double(dX.storage[i]), expected, accuracy: 1e-4, "\(shape) dX")
+                }
+            }
+        }
+    }
+
     func testBatchNorm2dInference() {
         let bn = BatchNorm2d(3)
         bn.isTraining = false
