@@ -78,19 +78,58 @@ private func windowsInPlace(_ run: MicroKernel.IndirectFunction, a: UnsafePointe
 }
 
 /// Copies one `C x H x W` image into `(H+2p) x (W+2p) x C` (channels last) with a zero border.
+///
+/// A transpose, in 4 x 4 blocks (four channels' runs of four pixels loaded as vectors, written back
+/// as four pixels' runs of four channels): element by element it cost 2.5-7x a plain copy of the
+/// image, and 4 % of a resnet-lite training step.
 public func padImageChannelsLast(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into dst: UnsafeMutablePointer<Float>) {
-    let p = g.padding, wp = g.width + 2 * p, ch = g.channels, hw = g.height * g.width
+    let p = g.padding, w = g.width, wp = w + 2 * p, ch = g.channels, hw = g.height * w
     zeroFloats(dst, p * wp * ch)
     for y in 0..<g.height {
-        let row = dst + (y + p) * wp * ch
-        zeroFloats(row, p * ch)
-        for x in 0..<g.width {
-            let out = row + (x + p) * ch, src = image + y * g.width + x
-            for c in 0..<ch { out[c] = src[c &* hw] }
+        let row = dst + (y + p) * wp * ch + p * ch, src = image + y * w
+        zeroFloats(row - p * ch, p * ch)
+        if w >= 4 && ch >= 4 {
+            // The last block of a row (of channels) overlaps the one before when 4 does not divide
+            // the width (channels): it writes some values twice, and needs no scalar tail.
+            var x = 0
+            while true {
+                let x0 = min(x, w &- 4)
+                var c = 0
+                while true {
+                    let c0 = min(c, ch &- 4)
+                    transpose4x4(src + (c0 &* hw &+ x0), stride: hw, into: row + (x0 &* ch &+ c0), stride: ch)
+                    if c0 == ch &- 4 { break }
+                    c &+= 4
+                }
+                if x0 == w &- 4 { break }
+                x &+= 4
+            }
+        } else {
+            for x in 0..<w {
+                for c in 0..<ch { row[x &* ch &+ c] = src[c &* hw &+ x] }
+            }
         }
-        zeroFloats(row + (p + g.width) * ch, p * ch)
+        zeroFloats(row + w * ch, p * ch)
     }
     zeroFloats(dst + (p + g.height) * wp * ch, p * wp * ch + channelsLastSlack)
+}
+
+/// `dst[j * dstStride + i] = src[i * srcStride + j]` for i, j in 0..<4.
+@inline(__always)
+private func transpose4x4(_ src: UnsafePointer<Float>, stride srcStride: Int,
+                          into dst: UnsafeMutablePointer<Float>, stride dstStride: Int) {
+    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+    let r0 = s.loadUnaligned(as: SIMD4<Float>.self)
+    let r1 = s.loadUnaligned(fromByteOffset: srcStride &* 4, as: SIMD4<Float>.self)
+    let r2 = s.loadUnaligned(fromByteOffset: srcStride &* 8, as: SIMD4<Float>.self)
+    let r3 = s.loadUnaligned(fromByteOffset: srcStride &* 12, as: SIMD4<Float>.self)
+    // Interleave pairs of rows, then pairs of pairs (unpcklps/unpckhps, movlhps/movhlps).
+    let a0 = SIMD4(r0[0], r1[0], r0[1], r1[1]), a1 = SIMD4(r0[2], r1[2], r0[3], r1[3])
+    let b0 = SIMD4(r2[0], r3[0], r2[1], r3[1]), b1 = SIMD4(r2[2], r3[2], r2[3], r3[3])
+    d.storeBytes(of: SIMD4(a0[0], a0[1], b0[0], b0[1]), as: SIMD4<Float>.self)
+    d.storeBytes(of: SIMD4(a0[2], a0[3], b0[2], b0[3]), toByteOffset: dstStride &* 4, as: SIMD4<Float>.self)
+    d.storeBytes(of: SIMD4(a1[0], a1[1], b1[0], b1[1]), toByteOffset: dstStride &* 8, as: SIMD4<Float>.self)
+    d.storeBytes(of: SIMD4(a1[2], a1[3], b1[2], b1[3]), toByteOffset: dstStride &* 12, as: SIMD4<Float>.self)
 }
 
 /// Rows `rows` (output positions) and columns `columns` (`(i*kw + j)*C + c`) of the window matrix of a
