@@ -2,8 +2,8 @@ import Kernels
 import XCTest
 import _TestSupport
 
-/// `sgemm(packedA:im2colOf:...)` (im2col packed inside the GEMM, or with one thread and stride 1
-/// on AVX-512 read in place by the indirect micro-kernel) against im2col followed by the plain
+/// `sgemm(packedA:im2colOf:...)` (im2col packed inside the GEMM, or with one thread on AVX-512 read
+/// in place by the indirect micro-kernel: stride 1 with padding, or strided over the image's phases) against im2col followed by the plain
 /// GEMM: the same products, k order and passes, so the results must agree bit for bit.
 final class ConvolutionFusedGEMMTests: XCTestCase {
     /// Awkward shapes: one channel, primes, odd sizes, stride 2, padding 0/1/2, k deep enough for
@@ -19,8 +19,9 @@ final class ConvolutionFusedGEMMTests: XCTestCase {
         (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 2), 1),
         (ConvGeometry(channels: 75, height: 6, width: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 11),
         (ConvGeometry(channels: 2, height: 9, width: 10, kernelHeight: 2, kernelWidth: 5, stride: 1, padding: 2), 19),
-        // Strides read phase planes in place: stride 3, a kernel narrower than the stride, one-pixel images
-        // whose odd phases lie wholly in the padding, and resnet-lite's strided layers.
+        // Strides read phase planes in place when the window is at least the stride: stride 3, one-pixel
+        // images whose odd phases lie wholly in the padding, and resnet-lite's strided layers; a kernel
+        // narrower than the stride (2x1 at stride 3, 1x1 at stride 2) takes the packed path.
         (ConvGeometry(channels: 3, height: 11, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 3, padding: 1), 5),
         (ConvGeometry(channels: 4, height: 9, width: 7, kernelHeight: 2, kernelWidth: 1, stride: 3, padding: 0), 6),
         (ConvGeometry(channels: 3, height: 1, width: 1, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 1), 2),
