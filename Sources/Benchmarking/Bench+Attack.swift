@@ -26,21 +26,36 @@ public struct AttackBenchResult: Codable, Sendable {
     public var peak_rss_mib: Double
 }
 
-/// Measures `attack` (steps, eps 8/255... any: work does not depend on epsilon with pruning off).
+/// One batch of an attack on a shipped checkpoint, set up once: `bench attack` repeats it, `bench paced`
+/// runs it on request. Real Fashion-MNIST test images, eps 0.1, pruning off (the work does not depend
+/// on epsilon then).
+public struct AttackBenchStep {
+    public let run: () -> Void
+
+    public init(model name: String, attack: String, steps: Int, batchSize: Int, context: ExecutionContext,
+                modelsDirectory: String) throws {
+        let model = try loadModel(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
+        let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
+        guard model.inputShape == InputShape.fashionMNIST, model.classes == 10 else {
+            throw ToolError.usage("bench attack runs on Fashion-MNIST test images (1x28x28, 10 classes); model \(name) takes \(model.inputShape) with \(model.classes) classes")
+        }
+        guard batchSize <= dataset.count else {
+            throw ToolError.usage("--batch-size \(batchSize) is more than the \(dataset.count) Fashion-MNIST test images; use at most \(dataset.count)")
+        }
+        let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
+        let classifier = model.makeClassifier(context: context)
+        let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
+        let attackContext = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
+        run = { _ = instance.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil, context: attackContext) }
+    }
+}
+
+/// Measures an attack's images per second over `runs` batches after a warm-up.
 public func benchAttack(model name: String, attack: String, steps: Int, batchSize: Int, context: ExecutionContext, runs: Int,
                         modelsDirectory: String) throws -> AttackBenchResult {
-    let model = try loadModel(name, dataset: "fashion-mnist", modelsDirectory: modelsDirectory)
-    let dataset = try DatasetCatalog.load("fashion-mnist", directory: nil, split: .test)
-    guard model.inputShape == InputShape.fashionMNIST, model.classes == 10 else {
-        throw ToolError.usage("bench attack runs on Fashion-MNIST test images (1x28x28, 10 classes); model \(name) takes \(model.inputShape) with \(model.classes) classes")
-    }
-    let batch = dataset.batches(indices: Array(0..<batchSize), batchSize: batchSize)[0]
-    let classifier = model.makeClassifier(context: context)
-    let instance = try AttackRegistry.make(attack, options: AttackOptions(steps: steps))
-    let attackContext = AttackContext(eps: 0.1, seed: 0, indices: batch.indices, prune: false)
-    let times = measure(runs: runs) {
-        _ = instance.perturb(classifier, x: batch.x, labels: batch.labels, targets: nil, context: attackContext)
-    }
+    let step = try AttackBenchStep(model: name, attack: attack, steps: steps, batchSize: batchSize, context: context,
+                                   modelsDirectory: modelsDirectory)
+    let times = measure(runs: runs, step.run)
     let speeds = times.map { Double(batchSize) / $0 }.sorted()
     return AttackBenchResult(model: name, attack: attack, steps: steps, batch_size: batchSize, threads: context.threads, runs: runs,
                              images_per_second_median: speeds[speeds.count / 2], images_per_second_min: speeds.first!,

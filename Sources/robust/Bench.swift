@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
         Timing belongs here, never in tests. Quote medians, and run the reference (scripts/bench_numpy.py) \
         in the same session: these machines are noisy.
         """,
-        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchFusion.self, BenchAttack.self, BenchPeak.self]
+        subcommands: [BenchGEMM.self, BenchConv.self, BenchModel.self, BenchFusion.self, BenchAttack.self, BenchPaced.self, BenchPeak.self]
     )
 }
 

@@ -47,6 +47,7 @@ final class CLIBoundaryTests: XCTestCase {
             "bench model": ["--model", "mlp", "--batch-size", "2", "--runs", "5"],
             "bench fusion": ["--model", "mlp", "--batch-size", "2", "--runs", "5"],
             "bench attack": ["--model", "mlp", "--models-dir", models, "--steps", "1", "--batch-size", "2", "--runs", "5"],
+            "bench paced": ["--model", "mlp", "--models-dir", models, "--steps", "1", "--batch-size", "2"],
             "bench peak": ["--runs", "5"],
         ]
 
@@ -88,5 +89,29 @@ final class CLIBoundaryTests: XCTestCase {
             }
         }
         for failure in failures.compactMap({ $0 }) { XCTFail(failure) }
+    }
+
+    /// `bench paced` answers each case line with the seconds of one batch, and refuses an unknown line;
+    /// `bench attack` refuses more images than the test set has (it trapped on the index before).
+    func testBenchPacedProtocolAndBatchLimits() throws {
+        let binary = try builtRobustBinary()
+        let models = root.appendingPathComponent("models").path
+        let paced = ["bench", "paced", "--model", "mlp", "--models-dir", models, "--steps", "1", "--batch-size", "2", "--threads", "1"]
+        let answered = try runCommand(binary, paced, input: "train\ninference\nattack\n\ntrain\n")
+        XCTAssertEqual(answered.code, 0, answered.stderr)
+        let lines = answered.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "ready")
+        let seconds = lines.dropFirst().compactMap { Double($0) }
+        XCTAssertEqual(seconds.count, 3, "one figure per case line, none after the empty line: \(answered.stdout)")
+        XCTAssertTrue(seconds.allSatisfy { $0 > 0 && $0 < 60 }, "\(seconds)")
+
+        let refused = try runCommand(binary, paced, input: "bogus\n")
+        XCTAssertEqual(refused.code, 2)
+        XCTAssertTrue(refused.stderr.hasPrefix("robust: unknown case 'bogus'"), refused.stderr)
+
+        let tooMany = try runCommand(binary, ["bench", "attack", "--model", "mlp", "--models-dir", models, "--steps", "1",
+                                              "--batch-size", "10001", "--runs", "5"])
+        XCTAssertEqual(tooMany.code, 2)
+        XCTAssertTrue(tooMany.stderr.contains("more than the 10000 Fashion-MNIST test images"), tooMany.stderr)
     }
 }

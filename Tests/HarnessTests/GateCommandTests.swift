@@ -47,8 +47,10 @@ struct CommandResult {
 
 /// Runs `binary` with `arguments` (in `directory` when given) with a bare environment (PATH and sanitizer
 /// options only), so nothing of the test runner's (GITHUB_ACTIONS, SLURM_*) leaks in. A run still going after
-/// `timeout` seconds is terminated (exit code 15), so a hang fails its test instead of stalling CI.
-func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, timeout: Double = 120) throws -> CommandResult {
+/// `timeout` seconds is terminated (exit code 15), so a hang fails its test instead of stalling CI. Its
+/// standard input is `input` (empty by default: never the test runner's, which a child could wait on).
+func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, timeout: Double = 120,
+                input: String = "") throws -> CommandResult {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
@@ -60,9 +62,15 @@ func runCommand(_ binary: URL, _ arguments: [String], in directory: URL? = nil, 
     process.environment = passed.merging(["PATH": "/usr/bin:/bin"]) { $1 }
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
+    let stdin = Pipe()
     process.standardOutput = out
     process.standardError = err
+    process.standardInput = stdin
     try process.run()
+    // A child that exits before reading closes the pipe: ignore SIGPIPE, and the write's error with it.
+    signal(SIGPIPE, SIG_IGN)
+    try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+    try? stdin.fileHandleForWriting.close()
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
     let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
