@@ -53,6 +53,35 @@ final class ConvolutionWindowsTests: XCTestCase {
         }
     }
 
+    /// The channels-last padded copy, element by element, on both sides of its 4x4-block path (widths and
+    /// channel counts below 4 take the scalar loop; others overlap their last block), slack included.
+    func testPaddedChannelsLastCopyAtAwkwardShapes() {
+        for width in 1...9 {
+            for channels in [1, 3, 4, 5, 8, 9, 17] {
+                for (height, padding) in [(1, 0), (2, 1), (3, 2)] {
+                    let g = ConvGeometry(channels: channels, height: height, width: width, kernelHeight: 1, kernelWidth: 1,
+                                         stride: 1, padding: padding)
+                    let x = randomArray(g.imageCount, seed: UInt64(width * 100 + channels))
+                    var padded = [Float](repeating: .nan, count: channelsLastPaddedCount(g))
+                    x.withUnsafeBufferPointer { xp in
+                        padded.withUnsafeMutableBufferPointer { padImageChannelsLast(xp.baseAddress!, g, into: $0.baseAddress!) }
+                    }
+                    let wp = width + 2 * padding, hp = height + 2 * padding
+                    var expected = [Float](repeating: 0, count: padded.count)
+                    for y in 0..<height {
+                        for xx in 0..<width {
+                            for c in 0..<channels {
+                                expected[((y + padding) * wp + xx + padding) * channels + c] = x[(c * height + y) * width + xx]
+                            }
+                        }
+                    }
+                    XCTAssertEqual(padded, expected, "\(channels) x \(height) x \(width), padding \(padding)")
+                    XCTAssertEqual(padded.count, hp * wp * channels + 64)
+                }
+            }
+        }
+    }
+
     /// The packed window matrix itself: element (s, (i*kw + j)*C + c) is x under tap (i, j) of channel c.
     func testWindowMatrixIsTransposedIm2colInTapMajorOrder() {
         for (index, (g, _)) in cases.enumerated() {
