@@ -32,7 +32,7 @@ public struct ModelBenchSteps {
         let x = Tensor(shape: [batchSize, 1, 28, 28], storage: (0..<(batchSize * 784)).map { _ in rng.nextFloat() })
         let labels = (0..<batchSize).map { _ in rng.nextInt(10) }
         let fresh = { foldingBatchNorms(model.replicaNetwork()) }
-        // Replicas come from the stored network before any training step changes it.
+        // Replicas made after a training step copy its weights: the work does not depend on them.
         let classifier = NetworkClassifier(network: fresh(), classes: 10, context: context, replicate: fresh)
         infer = { _ = classifier.logits(x) }
         let network = model.network
