@@ -18,6 +18,10 @@ public func sgemmMicroKernelAVX512(
     // Each step asks for the B row 8 steps ahead: a B micro-panel (80 KiB at kc = 640) is larger
     // than L1 and is read again from L2 for every A micro-panel (1 thread, 7 interleaved rounds:
     // 2048³ +4 %, 1024³ +1 %; 2 KiB ahead was slower).
+    if nr <= 16 {
+        kernel8x16(kc, alpha, a, beta, c, ldc, mr, nr) { rows + $0 &* 128 }
+        return
+    }
     kernel8x32(kc, alpha, a, beta, c, ldc, mr, nr) {
         let row = rows + $0 &* 128
         prefetchForRead(row + 1024)
@@ -35,7 +39,61 @@ public func sgemmMicroKernelAVX512Indirect(
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int
 ) {
     let base = UnsafeRawPointer(b)
-    kernel8x32(kc, alpha, a, beta, c, ldc, mr, nr) { base + rowOffsets[$0] &* 4 }
+    if nr <= 16 {
+        kernel8x16(kc, alpha, a, beta, c, ldc, mr, nr) { base + rowOffsets[$0] &* 4 }
+    } else {
+        kernel8x32(kc, alpha, a, beta, c, ldc, mr, nr) { base + rowOffsets[$0] &* 4 }
+    }
+}
+
+/// The left half of the tile, for a tile at most 16 columns wide (the last panel of a weight
+/// gradient's 48-column window group at 16 channels, a 10-class head): 8 accumulators and one B
+/// vector per step instead of 16 and two. Each element sees the same FMAs as in `kernel8x32`.
+@inline(__always)
+private func kernel8x16(
+    _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int,
+    bRow: (Int) -> UnsafeRawPointer
+) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+    let cBytes = UnsafeRawPointer(c)
+    for r in 0..<mr { prefetchForRead(cBytes + r &* ldc &* 4) }
+    var pa = a
+    for p in 0..<kc {
+        let b0 = bRow(p).loadUnaligned(as: V.self)
+        c0 = c0.addingProduct(V(repeating: pa[0]), b0)
+        c1 = c1.addingProduct(V(repeating: pa[1]), b0)
+        c2 = c2.addingProduct(V(repeating: pa[2]), b0)
+        c3 = c3.addingProduct(V(repeating: pa[3]), b0)
+        c4 = c4.addingProduct(V(repeating: pa[4]), b0)
+        c5 = c5.addingProduct(V(repeating: pa[5]), b0)
+        c6 = c6.addingProduct(V(repeating: pa[6]), b0)
+        c7 = c7.addingProduct(V(repeating: pa[7]), b0)
+        pa += 8
+    }
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 8) { t in
+        t[0] = c0; t[1] = c1; t[2] = c2; t[3] = c3; t[4] = c4; t[5] = c5; t[6] = c6; t[7] = c7
+        UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 128) { tile in
+            for i in 0..<mr {
+                let row = c + i * ldc
+                let src = tile + i * 16
+                if nr == 16 {
+                    // As `kernel8x32`'s edge tiles round: a product, then a separate add (no FMA).
+                    let r = UnsafeMutableRawPointer(row), v = UnsafeRawPointer(src).loadUnaligned(as: V.self)
+                    if beta == 0 {
+                        r.storeBytes(of: v * alpha, as: V.self)
+                    } else {
+                        r.storeBytes(of: v * alpha + r.loadUnaligned(as: V.self) * beta, as: V.self)
+                    }
+                } else if beta == 0 {
+                    for j in 0..<nr { row[j] = alpha * src[j] }
+                } else {
+                    for j in 0..<nr { row[j] = alpha * src[j] + beta * row[j] }
+                }
+            }
+        }
+    }
 }
 
 /// The tile's body, row p of B at `bRow(p)`; inlined into each entry point.
