@@ -45,12 +45,13 @@ public final class TrainingPass {
     public var isMicroBatched: Bool { trunkLength != nil }
 
     /// Logits of `x`; then `objective(logits)` gives the loss and dLogits, and backward ADDS the
-    /// parameter gradients into the network's `grad`s (as `backward(accumulateParameterGradients: true)`).
+    /// parameter gradients into the network's `grad`s (`accumulateParameterGradients`: the input's
+    /// gradient is never computed).
     public func run(_ x: Tensor, objective: (Tensor) -> (loss: Float, dLogits: Tensor)) -> (loss: Float, logits: Tensor) {
         guard let head, let parts = microBatches(x.dim(0)) else {
             let logits = network.forward(x, context: context)
             let (loss, dLogits) = objective(logits)
-            _ = network.backward(dLogits, accumulateParameterGradients: true, context: context)
+            network.accumulateParameterGradients(dLogits, context: context)
             return (loss, logits)
         }
         synchronizeCopies()
@@ -58,7 +59,9 @@ public final class TrainingPass {
         let logits = head.forward(features, context: context)
         let (loss, dLogits) = objective(logits)
         let dFeatures = head.backward(dLogits, accumulateParameterGradients: true, context: context)
-        _ = stack(parts, dFeatures) { $0.backward($1, accumulateParameterGradients: true, context: self.context) }
+        context.forEach(parts.count) { j in
+            trunks[j].accumulateParameterGradients(dFeatures.gathering(Array(parts[j])), context: self.context)
+        }
         addCopiesGradients(count: parts.count)
         return (loss, logits)
     }

@@ -134,6 +134,14 @@ public final class Conv2d: Layer {
         return backward(dY, x, g, accumulateParameterGradients, context)
     }
 
+    // The weight gradient alone: no input gradient.
+    public func accumulateParameterGradients(_ dY: Tensor, context: ExecutionContext) {
+        guard let x = input else { preconditionFailure("Conv2d: backward called before forward") }
+        let g = geometry(x.shape)
+        dY.expectShape([x.shape[0], outChannels, g.outHeight, g.outWidth], "Conv2d.backward dY for input \(x.shape)")
+        accumulateGradients(output.map { ReLU.mask(dY, wherePositive: $0, context: context) } ?? dY, x, g, context: context)
+    }
+
     private func backward(_ dY: Tensor, _ x: Tensor, _ g: ConvGeometry, _ accumulateParameterGradients: Bool,
                           _ context: ExecutionContext) -> Tensor {
         let dX: Tensor

@@ -63,7 +63,17 @@ public final class Linear: Layer {
                 sgemm(.n, .n, m: n, n: inFeatures, k: outFeatures, a: dyp, lda: outFeatures, b: wp, ldb: inFeatures,
                       c: dxp, ldc: inFeatures, on: context)
             }}
-            guard accumulateParameterGradients else { return }
+        }
+        if accumulateParameterGradients { self.accumulateParameterGradients(dY, context: context) }
+        return dX
+    }
+
+    // dW += dY^T x, db += the column sums of dY; no dX.
+    public func accumulateParameterGradients(_ dY: Tensor, context: ExecutionContext) {
+        guard let x = input else { preconditionFailure("Linear: backward called before forward") }
+        let n = x.shape[0]
+        dY.expectShape([n, outFeatures], "Linear.backward dY for input \(x.shape)")
+        dY.withUnsafePointer { dyp in
             x.withUnsafePointer { xp in
             weight.grad.withUnsafeMutablePointer { dW in
                 sgemm(.t, .n, m: outFeatures, n: inFeatures, k: n, a: dyp, lda: outFeatures, b: xp, ldb: inFeatures,
@@ -77,6 +87,5 @@ public final class Linear: Layer {
                 }
             }
         }
-        return dX
     }
 }

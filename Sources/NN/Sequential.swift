@@ -44,4 +44,14 @@ public final class Sequential: Layer {
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
         layers.reversed().reduce(dY) { $1.backward($0, accumulateParameterGradients: accumulateParameterGradients, context: context) }
     }
+
+    // Backward stops at the first layer with parameters, which is asked for its parameter gradients only:
+    // the layers in front of it have no gradients to add.
+    public func accumulateParameterGradients(_ dY: Tensor, context: ExecutionContext) {
+        guard let first = layers.firstIndex(where: { !$0.namedParameters().isEmpty }) else { return }
+        let dFirst = layers[(first + 1)...].reversed().reduce(dY) {
+            $1.backward($0, accumulateParameterGradients: true, context: context)
+        }
+        layers[first].accumulateParameterGradients(dFirst, context: context)
+    }
 }

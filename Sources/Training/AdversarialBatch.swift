@@ -115,7 +115,7 @@ func tradesStep(network: any Layer, context: ExecutionContext, clean x: Tensor, 
             dAdv.storage[i * k + j] = Float(Double(beta) * (q[i * k + j] - p[i * k + j]) / Double(n))
         }
     }
-    _ = network.backward(dAdv, accumulateParameterGradients: true, context: context)
+    network.accumulateParameterGradients(dAdv, context: context)
     let zClean = network.forward(x, context: context)
     var (ce, dClean) = crossEntropy(logits: zClean, labels: labels)
     for i in 0..<n {
@@ -125,7 +125,7 @@ func tradesStep(network: any Layer, context: ExecutionContext, clean x: Tensor, 
             dClean.storage[i * k + j] += Float(Double(beta) * (pij * (log(pij) - log(qij)) - pij * kl[i]) / Double(n))
         }
     }
-    _ = network.backward(dClean, accumulateParameterGradients: true, context: context)
+    network.accumulateParameterGradients(dClean, context: context)
     let loss = Double(ce) + Double(beta) * kl.reduce(0, +) / Double(n)
     return (Float(loss), zClean)
 }

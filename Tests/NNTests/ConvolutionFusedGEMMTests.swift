@@ -19,6 +19,11 @@ final class ConvolutionFusedGEMMTests: XCTestCase {
         (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 2), 1),
         (ConvGeometry(channels: 75, height: 6, width: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 11),
         (ConvGeometry(channels: 2, height: 9, width: 10, kernelHeight: 2, kernelWidth: 5, stride: 1, padding: 2), 19),
+        // Stride 1 in place with padding kw - 1 (output rows wider than the image), padding past the
+        // window (output pixels that see only zeros), a 3x1 window.
+        (ConvGeometry(channels: 3, height: 5, width: 6, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 2), 9),
+        (ConvGeometry(channels: 2, height: 4, width: 3, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 3), 8),
+        (ConvGeometry(channels: 17, height: 7, width: 7, kernelHeight: 3, kernelWidth: 1, stride: 1, padding: 1), 33),
         // Strides read phase planes in place when the window is at least the stride: stride 3, one-pixel
         // images whose odd phases lie wholly in the padding, and resnet-lite's strided layers; a kernel
         // narrower than the stride (2x1 at stride 3, 1x1 at stride 2) takes the packed path.

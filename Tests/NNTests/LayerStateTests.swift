@@ -69,6 +69,42 @@ final class LayerStateTests: XCTestCase {
     }
 
     /// Forward, dX and every parameter gradient bit-identical with 1 and 2 threads (batch 19: uneven chunks).
+    /// A training step's backward stops at the first layer with parameters and skips its input
+    /// gradient: every parameter gradient must be bit for bit the full backward's. Networks whose
+    /// first parameters are a convolution (with a fused ReLU), a BatchNorm, a Linear, and none at all.
+    func testParameterGradientsWithoutTheInputGradientMatchFullBackward() {
+        let fused = Conv2d(3, 5, kernelSize: 3, padding: 1, seed: 7)
+        fused.fusesReLU = true
+        let networks: [(String, () -> Sequential, [Int])] = [
+            ("conv first", { self.makeNet(seed: 3) }, [5, 3, 9, 7]),
+            ("fused ReLU", { Sequential(ReLU(), fused, MaxPool2d(kernelSize: 2), Flatten(), Linear(5 * 4 * 3, 4, seed: 8)) }, [3, 3, 8, 7]),
+            ("BatchNorm first", { Sequential(Normalize(mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3]), BatchNorm2d(3), Flatten(), Linear(27, 2, seed: 9)) }, [4, 3, 3, 3]),
+            ("Linear first", { Sequential(Flatten(), Linear(12, 7, seed: 10), ReLU(), Linear(7, 3, seed: 11)) }, [6, 3, 2, 2]),
+            ("no parameters", { Sequential(ReLU(), Flatten()) }, [2, 3, 2, 2]),
+        ]
+        for (name, make, shape) in networks {
+            let x = Tensor(shape: shape, storage: randomArray(shape.reduce(1, *), seed: 21))
+            var gradients: [[[Float]]] = []
+            for partial in [false, true] {
+                let net = make()
+                net.isTraining = true
+                net.zeroGrad()
+                let y = net.forward(x)
+                let dY = Tensor(shape: y.shape, storage: randomArray(y.count, seed: 22))
+                if partial {
+                    net.accumulateParameterGradients(dY, context: testContext)
+                } else {
+                    _ = net.backward(dY, accumulateParameterGradients: true)
+                }
+                gradients.append(net.namedParameters().map { $0.parameter.grad.storage })
+            }
+            for (i, (full, partial)) in zip(gradients[0], gradients[1]).enumerated() {
+                XCTAssertTrue(full == partial, "\(name): parameter \(i) differs")
+            }
+            XCTAssertTrue(name == "no parameters" || gradients[0].contains { $0.contains { $0 != 0 } }, "\(name): no gradient at all")
+        }
+    }
+
     func testBitIdenticalForOneAndTwoThreads() {
         let x = randomTensor([19, 3, 9, 7], seed: 5)
         var results: [(Tensor, Tensor, [Tensor])] = []
