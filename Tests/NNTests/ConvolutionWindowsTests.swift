@@ -19,6 +19,13 @@ final class ConvolutionWindowsTests: XCTestCase {
         (ConvGeometry(channels: 5, height: 9, width: 9, kernelHeight: 5, kernelWidth: 5, stride: 2, padding: 2), 7),
         (ConvGeometry(channels: 64, height: 7, width: 7, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1), 11),
         (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 2), 3),
+        // One channel, 3x3 (the first layer of a grey model: 9 columns, a third of a panel): odd and one
+        // output channels, rows shorter than a vector, a 1x1 image, padding 0-2.
+        (ConvGeometry(channels: 1, height: 1, width: 1, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 1),
+        (ConvGeometry(channels: 1, height: 5, width: 13, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 0), 17),
+        (ConvGeometry(channels: 1, height: 7, width: 2, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 2), 2),
+        (ConvGeometry(channels: 1, height: 13, width: 31, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 3),
+        (ConvGeometry(channels: 1, height: 3, width: 3, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 0), 16),
     ]
 
     func testConvWeightGradientMatchesDirectReference() {
