@@ -69,19 +69,26 @@ struct IterativeAttack {
                 guard let gradient else { break }
                 var keep: [Int] = []
                 for (row, i) in active.enumerated() where !(context.prune && fooled[i]) { keep.append(row) }
-                for row in keep {
-                    var g = Array(gradient.row(row))
-                    if let momentum {
-                        let l1 = g.reduce(0.0) { $0 + Double(abs($1)) }
-                        let scale = Float(1 / max(l1, 1e-12))
-                        for j in 0..<d { velocity[row][j] = Float(momentum) * velocity[row][j] + g[j] * scale }
-                        g = velocity[row]
+                // In place, row by row (pointers, no arrays: see `Norm.ascend`).
+                current.withUnsafeMutablePointer { cp in
+                gradient.withUnsafePointer { gp in
+                clean.withUnsafePointer { kp in
+                    for row in keep {
+                        let x = cp + row * d, g = gp + row * d
+                        if let momentum {
+                            var l1 = 0.0
+                            for j in 0..<d { l1 += Double(abs(g[j])) }
+                            let scale = Float(1 / max(l1, 1e-12))
+                            velocity[row].withUnsafeMutableBufferPointer { v in
+                                for j in 0..<d { v[j] = Float(momentum) * v[j] + g[j] * scale }
+                                norm.ascend(x, along: v.baseAddress!, by: alpha, count: d)
+                            }
+                        } else {
+                            norm.ascend(x, along: g, by: alpha, count: d)
+                        }
+                        norm.project(x, clean: kp + row * d, eps: eps, count: d)
                     }
-                    let direction = norm.steepestDirection(g[...])
-                    var next = zip(current.row(row), direction).map { $0 + alpha * $1 }[...]
-                    norm.project(&next, clean: clean.row(row), eps: eps)
-                    current.setRow(row, next)
-                }
+                }}}
                 if keep.count < active.count {
                     active = keep.map { active[$0] }
                     current = current.gathering(keep)

@@ -10,38 +10,64 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
     /// only shrinks each |delta_i|. L2 scales delta by min(1, eps / ||delta||) (computed in Double).
     public func project(_ adv: inout ArraySlice<Float>, clean: ArraySlice<Float>, eps: Float) {
         precondition(adv.count == clean.count)
-        let a0 = adv.startIndex, c0 = clean.startIndex
+        adv.withUnsafeMutableBufferPointer { a in
+            clean.withUnsafeBufferPointer { c in project(a.baseAddress!, clean: c.baseAddress!, eps: eps, count: c.count) }
+        }
+    }
+
+    /// `project` on `count` floats at `adv`.
+    public func project(_ adv: UnsafeMutablePointer<Float>, clean: UnsafePointer<Float>, eps: Float, count: Int) {
         switch self {
         case .linf:
-            for j in 0..<adv.count {
-                let x = clean[c0 + j]
-                adv[a0 + j] = min(max(min(max(adv[a0 + j], x - eps), x + eps), 0), 1)
+            for j in 0..<count {
+                let x = clean[j]
+                adv[j] = min(max(min(max(adv[j], x - eps), x + eps), 0), 1)
             }
         case .l2:
             var sum = 0.0
-            for j in 0..<adv.count {
-                let d = Double(adv[a0 + j] - clean[c0 + j])
+            for j in 0..<count {
+                let d = Double(adv[j] - clean[j])
                 sum += d * d
             }
             let length = sum.squareRoot()
             let scale = length > Double(eps) ? Double(eps) / length : 1
-            for j in 0..<adv.count {
-                let x = clean[c0 + j]
-                let d = Float(Double(adv[a0 + j] - x) * scale)
-                adv[a0 + j] = min(max(x + d, 0), 1)
+            for j in 0..<count {
+                let x = clean[j]
+                let d = Float(Double(adv[j] - x) * scale)
+                adv[j] = min(max(x + d, 0), 1)
             }
         }
     }
 
     /// A steepest-ascent direction of unit size in this norm: sign(g) for L-inf, g / ||g||_2 for L2.
     public func steepestDirection(_ g: ArraySlice<Float>) -> [Float] {
+        g.withUnsafeBufferPointer { p in
+            let scale = directionScale(p.baseAddress!, count: p.count)
+            return p.map { direction($0, scale: scale) }
+        }
+    }
+
+    /// `x += alpha * steepestDirection(g)`, in place on `count` floats, element for element the same
+    /// arithmetic. Why: an iterative attack's step built three arrays per sample and ran on one thread
+    /// while the other waited; in place, a cnn PGD-10 batch ran 1.05-1.06x faster (pairs).
+    public func ascend(_ x: UnsafeMutablePointer<Float>, along g: UnsafePointer<Float>, by alpha: Float, count: Int) {
+        let scale = directionScale(g, count: count)
+        for j in 0..<count { x[j] = x[j] + alpha * direction(g[j], scale: scale) }
+    }
+
+    /// 1 / ||g||_2 for L2 (in Double, as a Float); unused for L-inf.
+    private func directionScale(_ g: UnsafePointer<Float>, count: Int) -> Float {
+        guard self == .l2 else { return 1 }
+        var sum = 0.0
+        for j in 0..<count { sum += Double(g[j]) * Double(g[j]) }
+        return Float(1 / (sum.squareRoot() + 1e-12))
+    }
+
+    @inline(__always)
+    private func direction(_ g: Float, scale: Float) -> Float {
         switch self {
-        case .linf:
-            return g.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
-        case .l2:
-            let length = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            let scale = Float(1 / (length + 1e-12))
-            return g.map { $0 * scale }
+        case .linf: return g > 0 ? 1 : (g < 0 ? -1 : 0)
+        case .l2: return g * scale
         }
     }
 
