@@ -32,10 +32,10 @@ public protocol Layer: AnyObject {
 extension Layer {
     /// No parameters: the default for activations, pools and reshapes.
     public var ownParameters: [Parameter] { [] }
+    /// Computes dX and drops it: the default for layers that cannot skip it (or that have no parameters).
     public func accumulateParameterGradients(_ dY: Tensor, context: ExecutionContext) {
         _ = backward(dY, accumulateParameterGradients: true, context: context)
     }
-
     /// No sub-layers: the default for every layer but containers.
     public var children: [(name: String, layer: any Layer)] { [] }
 
