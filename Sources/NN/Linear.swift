@@ -56,7 +56,7 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("Linear: backward called before forward") }
         let n = x.shape[0]
         dY.expectShape([n, outFeatures], "Linear.backward dY for input \(x.shape)")
-        var dX = Tensor(shape: x.shape)
+        var dX = Tensor(uninitializedShape: x.shape)  // the GEMM (beta 0) writes every element
         dY.withUnsafePointer { dyp in
             weight.value.withUnsafePointer { wp in
             dX.withUnsafeMutablePointer { dxp in
