@@ -28,7 +28,7 @@ struct IterativeAttack {
         var best = x
         var bestValue = [Float](repeating: -.infinity, count: n)
         var fooled = [Bool](repeating: false, count: n)
-        guard eps > 0 else { return x }
+        guard eps > 0, d > 0 else { return x }
         for restart in 0..<restarts {
             var active = Array(0..<n).filter { !(context.prune && fooled[$0]) }
             if active.isEmpty { break }

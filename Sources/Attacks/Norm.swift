@@ -10,6 +10,7 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
     /// only shrinks each |delta_i|. L2 scales delta by min(1, eps / ||delta||) (computed in Double).
     public func project(_ adv: inout ArraySlice<Float>, clean: ArraySlice<Float>, eps: Float) {
         precondition(adv.count == clean.count)
+        guard !adv.isEmpty else { return }  // an empty buffer has no base address
         adv.withUnsafeMutableBufferPointer { a in
             clean.withUnsafeBufferPointer { c in project(a.baseAddress!, clean: c.baseAddress!, eps: eps, count: c.count) }
         }
@@ -41,7 +42,8 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
 
     /// A steepest-ascent direction of unit size in this norm: sign(g) for L-inf, g / ||g||_2 for L2.
     public func steepestDirection(_ g: ArraySlice<Float>) -> [Float] {
-        g.withUnsafeBufferPointer { p in
+        guard !g.isEmpty else { return [] }  // an empty buffer has no base address
+        return g.withUnsafeBufferPointer { p in
             let scale = directionScale(p.baseAddress!, count: p.count)
             return p.map { direction($0, scale: scale) }
         }

@@ -79,17 +79,15 @@ private func kernel8x16(
                 let row = c + i * ldc
                 let src = tile + i * 16
                 if nr == 16 {
-                    // As `kernel8x32`'s edge tiles round: a product, then a separate add (no FMA).
+                    // As `writeCorner` rounds: a product, then a separate add (no FMA).
                     let r = UnsafeMutableRawPointer(row), v = UnsafeRawPointer(src).loadUnaligned(as: V.self)
                     if beta == 0 {
                         r.storeBytes(of: v * alpha, as: V.self)
                     } else {
                         r.storeBytes(of: v * alpha + r.loadUnaligned(as: V.self) * beta, as: V.self)
                     }
-                } else if beta == 0 {
-                    for j in 0..<nr { row[j] = alpha * src[j] }
                 } else {
-                    for j in 0..<nr { row[j] = alpha * src[j] + beta * row[j] }
+                    writeCorner(row, from: src, count: nr, alpha, beta)
                 }
             }
         }
@@ -154,16 +152,19 @@ private func kernel8x32(
         t[0] = c00; t[1] = c01; t[2] = c10; t[3] = c11; t[4] = c20; t[5] = c21; t[6] = c30; t[7] = c31
         t[8] = c40; t[9] = c41; t[10] = c50; t[11] = c51; t[12] = c60; t[13] = c61; t[14] = c70; t[15] = c71
         UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 256) { tile in
-            for i in 0..<mr {
-                let row = c + i * ldc
-                let src = tile + i * 32
-                if beta == 0 {
-                    for j in 0..<nr { row[j] = alpha * src[j] }
-                } else {
-                    for j in 0..<nr { row[j] = alpha * src[j] + beta * row[j] }
-                }
-            }
+            for i in 0..<mr { writeCorner(c + i * ldc, from: tile + i * 32, count: nr, alpha, beta) }
         }
+    }
+}
+
+/// One row of an edge tile's valid corner: `row[j] = alpha * src[j] (+ beta * row[j])`, C not read when beta is 0.
+@inline(__always)
+private func writeCorner(_ row: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, count nr: Int,
+                         _ alpha: Float, _ beta: Float) {
+    if beta == 0 {
+        for j in 0..<nr { row[j] = alpha * src[j] }
+    } else {
+        for j in 0..<nr { row[j] = alpha * src[j] + beta * row[j] }
     }
 }
 

@@ -33,6 +33,16 @@ final class NormTests: XCTestCase {
         }
     }
 
+    /// Empty rows (an image with no pixels) pass through instead of trapping on a missing base address.
+    func testEmptyRows() {
+        for norm in Norm.allCases {
+            XCTAssertEqual(norm.steepestDirection([Float]()[...]), [])
+            var empty = [Float]()[...]
+            norm.project(&empty, clean: [Float]()[...], eps: 0.1)
+            XCTAssertTrue(empty.isEmpty)
+        }
+    }
+
     func testProjectionOntoTheBallAndTheBox() {
         let eps: Float = 0.04
         var linf = x[...]
