@@ -106,6 +106,11 @@ public func sgemm(
     // Strided: in place over the phases when the window is at least the stride (a 1x1 stride-2
     // kernel's depth is one channel per row: its tiles are all copy-out, and packing ran it 1.4x faster).
     let phases = g.stride > 1 && g.kernelHeight >= g.stride && g.kernelWidth >= g.stride
+    if let direct = context.gemm.kernel.direct, g.takesDirectForward(depth: packedA.k, kc: context.gemm.kc), beta == 0, threads == 1 {
+        convolveDirect(direct.forward, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
+                       c: c, ldc: ldc, context: context)
+        return
+    }
     if let runIndirect = context.gemm.kernel.runIndirect, (p > 0 && g.stride == 1) || phases, beta == 0, threads == 1 {
         convolveIndirect(runIndirect, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
                          c: c, ldc: ldc, context: context)

@@ -30,14 +30,19 @@ public struct MicroKernel: Sendable {
         _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowOffsets: UnsafePointer<Int>,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ rows: Int, _ cols: Int
     ) -> Void
+    /// Direct-convolution tiles for layers with a shallow side (see Kernels/Convolution+Direct.swift);
+    /// nil when this kernel has none (those layers then take the GEMM paths).
+    public let direct: DirectConvolutionTiles?
 
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.
     public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512,
-                                           runIndirect: sgemmMicroKernelAVX512Indirect)
+                                           runIndirect: sgemmMicroKernelAVX512Indirect,
+                                           direct: DirectConvolutionTiles(forward: directConvolutionAVX512))
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
-    public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil)
+    public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil, direct: nil)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.
-    public static let portable = MicroKernel(name: "portable-4x8", mr: 4, nr: 8, run: sgemmMicroKernelPortable, runIndirect: nil)
+    public static let portable = MicroKernel(name: "portable-4x8", mr: 4, nr: 8, run: sgemmMicroKernelPortable, runIndirect: nil,
+                                             direct: nil)
 
     public static let all: [MicroKernel] = [.avx512, .avx2, .portable]
 }

@@ -1,0 +1,93 @@
+/// Direct convolution for a shallow forward: a first layer's (depth `C*kh*kw` of 9-27, 1-3 channels).
+///
+/// Why: the in-place GEMM path ran these at a fifth of the micro-kernel's speed: a tile of 9 k
+/// steps costs less than storing its C tile and copying the kept columns out. The direct tile keeps
+/// its accumulators in registers, reads the zero-padded image in place and stores each output
+/// vector once, in the same order of float operations as the GEMM tile (bit-identical).
+public struct DirectConvolutionTiles: Sendable {
+    /// See `directConvolutionAVX512`.
+    public typealias Forward = @Sendable (
+        _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+        _ s0: Int, _ s1: Int, _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int,
+        _ d0: Int, _ d1: Int, _ rows: Int
+    ) -> Void
+
+    public let forward: Forward
+    /// Output rows per forward tile (the packed A micro-panel's height).
+    public static let rows = 8
+    /// Columns per vector; outputs narrower than this take the GEMM paths.
+    public static let width = 16
+    /// The deepest forward (`C*kh*kw`) run directly: deeper layers' tiles amortise the GEMM tile's
+    /// overhead (measured in BENCHMARKS.md, 2026-12-01 afternoon).
+    public static let forwardDepthLimit = 27
+
+    public init(forward: @escaping Forward) {
+        self.forward = forward
+    }
+}
+
+/// The vectors that cover an output grid `rows x width` (`width >= 16`): vector `v` starts at row
+/// `v / perRow`, column `min(16 * (v % perRow), width - 16)` (a row's last vector overlaps the one
+/// before instead of going scalar).
+struct DirectVectors {
+    let perRow: Int, width: Int, count: Int
+
+    init(rows: Int, width: Int) {
+        precondition(width >= DirectConvolutionTiles.width, "DirectVectors: width \(width) below a vector")
+        perRow = (width + DirectConvolutionTiles.width - 1) / DirectConvolutionTiles.width
+        self.width = width
+        count = rows * perRow
+    }
+
+    /// Row and column where vector `v` starts.
+    @inline(__always)
+    func start(_ v: Int) -> (row: Int, column: Int) {
+        let (row, j) = v.quotientAndRemainder(dividingBy: perRow)
+        return (row, min(j * DirectConvolutionTiles.width, width - DirectConvolutionTiles.width))
+    }
+}
+
+extension ConvGeometry {
+    /// Whether `tiles` run this forward: stride 1, the output at least a vector wide, the depth
+    /// within `forwardDepthLimit` and one k pass.
+    public func takesDirectForward(depth: Int, kc: Int) -> Bool {
+        stride == 1 && outWidth >= DirectConvolutionTiles.width && depth <= min(kc, DirectConvolutionTiles.forwardDepthLimit)
+    }
+}
+
+/// `C := alpha * A * im2col(image) (+ rowBias)` for one image, by the direct forward tile (see
+/// `ConvGeometry.takesDirectForward`). A's micro-panels are 8 rows; C is `m x (OH*OW)` with row stride `ldc`.
+func convolveDirect(_ tile: DirectConvolutionTiles.Forward, packedA: PackedA, image: UnsafePointer<Float>,
+                    geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
+                    c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
+    precondition(packedA.mr == DirectConvolutionTiles.rows, "convolveDirect: A packed in \(packedA.mr)-row panels")
+    let m = packedA.m, k = packedA.k, p = g.padding, kh = g.kernelHeight, kw = g.kernelWidth
+    let hp = g.height + 2 * p, wp = g.width + 2 * p, ow = g.outWidth
+    let vectors = DirectVectors(rows: g.outHeight, width: ow)
+    context.workspaces.with(g.channels * hp * wp) { padded in
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
+        padImage(image, g, into: padded)
+        var r = 0
+        for ch in 0..<g.channels {
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    offsets[r] = (ch * hp + i) * wp + j
+                    r += 1
+                }
+            }
+        }
+        var i = 0
+        while i < m {
+            let rows = min(DirectConvolutionTiles.rows, m - i), a = packedA.block(row: i, pc: 0, kc: k)
+            var v = 0
+            while v < vectors.count {
+                // Two vectors per tile; an odd last one is paired with itself.
+                let first = vectors.start(v), second = vectors.start(min(v + 1, vectors.count - 1))
+                tile(k, alpha, a, padded, offsets.baseAddress!, first.row * wp + first.column, second.row * wp + second.column,
+                     rowBias.map { $0 + i }, c + i * ldc, ldc, first.row * ow + first.column, second.row * ow + second.column, rows)
+                v += 2
+            }
+            i += DirectConvolutionTiles.rows
+        }
+    }}
+}

@@ -1,0 +1,65 @@
+/// Direct-convolution tiles for layers with one shallow side (a first layer's 1-3 input channels),
+/// where the 8x32 GEMM tile spends more time on its set-up, its C tile and the copy-out than on its
+/// few k steps. Both read a zero-padded source in place and store straight to the output, 16
+/// columns of one output row per vector (vectors of a row may overlap: they store equal values).
+
+/// Forward: for `r < rows` and each vector `v` (source start `s_v`, output start `d_v`),
+/// `out[r * ldo + d_v ..< +16] = alpha * sum_p a[p * 8 + r] * source[offsets[p] + s_v ..< +16] (+ rowBias[r])`.
+///
+/// `a` is an 8-row micro-panel of packed A (`k` groups of 8 floats). Each sum is one FMA chain from
+/// zero in `p` order, scaled and biased as the GEMM tile's copy-out does, so results are bit for
+/// bit those of `sgemmMicroKernelAVX512Indirect` plus `keepOutputColumns` when `k` fits one pass.
+@inline(never) @Sendable
+public func directConvolutionAVX512(
+    _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+    _ s0: Int, _ s1: Int, _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int,
+    _ d0: Int, _ d1: Int, _ rows: Int
+) {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    let base = UnsafeRawPointer(source), b0Offset = s0 &* 4, b1Offset = s1 &* 4
+    var pa = a
+    for p in 0..<k {
+        let row = base + offsets[p] &* 4
+        let b0 = row.loadUnaligned(fromByteOffset: b0Offset, as: V.self)
+        let b1 = row.loadUnaligned(fromByteOffset: b1Offset, as: V.self)
+        var av = V(repeating: pa[0])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = V(repeating: pa[1])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = V(repeating: pa[2])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = V(repeating: pa[3])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        av = V(repeating: pa[4])
+        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+        av = V(repeating: pa[5])
+        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        av = V(repeating: pa[6])
+        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
+        av = V(repeating: pa[7])
+        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+        pa += 8
+    }
+    let o = UnsafeMutableRawPointer(out), rowBytes = ldo &* 4, e0 = d0 &* 4, e1 = d1 &* 4
+    @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) {
+        var x = lo * alpha, y = hi * alpha
+        if let rowBias {
+            let b = V(repeating: rowBias[r])
+            x += b
+            y += b
+        }
+        let dst = o + r &* rowBytes
+        dst.storeBytes(of: x, toByteOffset: e0, as: V.self)
+        dst.storeBytes(of: y, toByteOffset: e1, as: V.self)
+    }
+    put(c00, c01, 0)
+    if rows > 1 { put(c10, c11, 1) }
+    if rows > 2 { put(c20, c21, 2) }
+    if rows > 3 { put(c30, c31, 3) }
+    if rows > 4 { put(c40, c41, 4) }
+    if rows > 5 { put(c50, c51, 5) }
+    if rows > 6 { put(c60, c61, 6) }
+    if rows > 7 { put(c70, c71, 7) }
+}

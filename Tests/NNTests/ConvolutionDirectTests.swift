@@ -1,0 +1,84 @@
+import Kernels
+import XCTest
+import _TestSupport
+
+/// The direct forward tile (`Convolution+Direct.swift`) against im2col followed by the plain GEMM and
+/// the bias added per row: the same FMA chain per output, so equal bit for bit; and against the
+/// float64-free naive convolution within rounding.
+final class ConvolutionDirectTests: XCTestCase {
+    /// Shallow layers at awkward sizes: outputs exactly one vector wide (16), one past it (17: the
+    /// second vector overlaps 15 columns), primes, an odd number of vectors (paired with itself),
+    /// output channels 1, 7, 8, 9 and 13 (partial 8-row panels), depth 9 to 27 (the limit), a 5x5
+    /// window, padding 0 to 3 (3: output rows that see only the border), a non-square window.
+    let cases: [(geometry: ConvGeometry, outChannels: Int)] = [
+        (ConvGeometry(channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 32),
+        (ConvGeometry(channels: 1, height: 16, width: 16, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 1),
+        (ConvGeometry(channels: 1, height: 3, width: 17, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 9),
+        (ConvGeometry(channels: 3, height: 32, width: 32, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 13),
+        (ConvGeometry(channels: 3, height: 5, width: 31, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 0), 8),
+        (ConvGeometry(channels: 2, height: 7, width: 19, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 2), 7),
+        (ConvGeometry(channels: 1, height: 11, width: 23, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2), 16),
+        (ConvGeometry(channels: 1, height: 2, width: 13, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 3), 5),
+        (ConvGeometry(channels: 3, height: 9, width: 20, kernelHeight: 3, kernelWidth: 1, stride: 1, padding: 1), 11),
+        (ConvGeometry(channels: 2, height: 1, width: 16, kernelHeight: 1, kernelWidth: 3, stride: 1, padding: 1), 3),
+    ]
+
+    func testDirectForwardIsBitIdenticalToIm2colThenGEMM() throws {
+        guard let direct = MicroKernel.supported.first(where: { $0.direct != nil }) else {
+            throw XCTSkip("no direct tiles on this CPU")
+        }
+        let context = ExecutionContext(threads: 1, gemm: .tuned(for: direct))
+        for (index, (g, o)) in cases.enumerated() {
+            XCTAssertTrue(g.takesDirectForward(depth: g.colRows, kc: context.gemm.kc), "\(g) should run directly")
+            let x = randomArray(g.imageCount, seed: UInt64(20 + index))
+            let w = randomArray(o * g.colRows, seed: UInt64(200 + index))
+            let bias = randomArray(o, seed: UInt64(400 + index))
+            let n = g.colColumns
+            for (alpha, withBias) in [(Float(1), false), (1, true), (0.75, true)] {
+                var col = [Float](repeating: .nan, count: g.colRows * n)
+                var expected = [Float](repeating: .nan, count: o * n)
+                var direct = [Float](repeating: .nan, count: o * n)
+                x.withUnsafeBufferPointer { xp in
+                w.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows, for: context)
+                    col.withUnsafeMutableBufferPointer { cp in
+                        im2col(xp.baseAddress!, g, into: cp.baseAddress!)
+                        expected.withUnsafeMutableBufferPointer { ep in
+                            sgemm(packedA: packed, .n, n: n, alpha: alpha, b: cp.baseAddress!, ldb: n, c: ep.baseAddress!,
+                                  ldc: n, on: context, threads: 1)
+                        }
+                    }
+                    if withBias {
+                        for i in 0..<o { for j in 0..<n { expected[i * n + j] += bias[i] } }
+                    }
+                    direct.withUnsafeMutableBufferPointer { dp in
+                        sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, alpha: alpha,
+                              rowBias: withBias ? bp.baseAddress! : nil, c: dp.baseAddress!, ldc: n, on: context, threads: 1)
+                    }
+                }}}
+                XCTAssertEqual(direct, expected, "geometry \(g), out \(o), alpha \(alpha), bias \(withBias)")
+                if alpha == 1 {
+                    let reference = conv2dReference(input: x, weight: w, bias: withBias ? bias : nil, batch: 1, outChannels: o,
+                                                    geometry: g)
+                    assertClose(direct, reference, "geometry \(g) against the naive convolution")
+                }
+            }
+        }
+    }
+
+    /// Which layers run directly: stride 1, an output at least 16 wide, depth up to 27, on both sides of each.
+    func testDirectForwardTakesShallowStrideOneLayersOnly() {
+        func takes(_ c: Int, _ side: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> Bool {
+            ConvGeometry(channels: c, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel, stride: stride,
+                         padding: padding).takesDirectForward(depth: c * kernel * kernel, kc: 640)
+        }
+        XCTAssertTrue(takes(3, 16))
+        XCTAssertFalse(takes(3, 15), "output 15 wide: below a vector")
+        XCTAssertFalse(takes(4, 28), "depth 36")
+        XCTAssertTrue(takes(1, 28, kernel: 5, padding: 2), "depth 25")
+        XCTAssertFalse(takes(1, 28, stride: 2), "strided")
+        XCTAssertFalse(ConvGeometry(channels: 3, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+            .takesDirectForward(depth: 27, kc: 20), "deeper than one k pass")
+    }
+}
