@@ -1,9 +1,11 @@
-/// Direct convolution for a shallow forward: a first layer's (depth `C*kh*kw` of 9-27, 1-3 channels).
+/// Tiles for a first layer (1-3 input channels): its forward (depth `C*kh*kw` of 9-27) and its input
+/// gradient's W^T dY (9 rows per channel for a 3x3 window).
 ///
-/// Why: the in-place GEMM path ran these at a fifth of the micro-kernel's speed: a tile of 9 k
-/// steps costs less than storing its C tile and copying the kept columns out. The direct tile keeps
-/// its accumulators in registers, reads the zero-padded image in place and stores each output
-/// vector once, in the same order of float operations as the GEMM tile (bit-identical).
+/// Why: the GEMM paths ran these at a fifth of the micro-kernel's speed. A forward tile of 9 k
+/// steps costs less than storing its C tile and copying the kept columns out; W^T dY's 9 rows took
+/// two 8-row tiles and a packed copy of dY. These tiles keep their accumulators in registers, read
+/// their source in place and store each vector once, in the same order of float operations as the
+/// GEMM tile (bit-identical).
 public struct DirectConvolutionTiles: Sendable {
     /// See `directConvolutionAVX512`.
     public typealias Forward = @Sendable (
@@ -12,7 +14,14 @@ public struct DirectConvolutionTiles: Sendable {
         _ d0: Int, _ d1: Int, _ rows: Int
     ) -> Void
 
+    /// See `nineTapColumnsAVX512`.
+    public typealias NineTapColumns = @Sendable (
+        _ depth: Int, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) -> Void
+
     public let forward: Forward
+    public let nineTapColumns: NineTapColumns
     /// Output rows per forward tile (the packed A micro-panel's height).
     public static let rows = 8
     /// Columns per vector; outputs narrower than this take the GEMM paths.
@@ -21,8 +30,12 @@ public struct DirectConvolutionTiles: Sendable {
     /// overhead (measured in BENCHMARKS.md, 2026-12-01 afternoon).
     public static let forwardDepthLimit = 27
 
-    public init(forward: @escaping Forward) {
+    /// Output positions per nine-tap tile; smaller images take the GEMM path.
+    public static let nineTapWidth = 32
+
+    public init(forward: @escaping Forward, nineTapColumns: @escaping NineTapColumns) {
         self.forward = forward
+        self.nineTapColumns = nineTapColumns
     }
 }
 
@@ -90,4 +103,30 @@ func convolveDirect(_ tile: DirectConvolutionTiles.Forward, packedA: PackedA, im
             i += DirectConvolutionTiles.rows
         }
     }}
+}
+
+/// dX of one image for a stride-1 3x3 convolution, `g` its forward geometry: W^T dY by the nine-tap
+/// tile, one input channel at a time, into a `[C*9, OH*OW]` column matrix, then `col2imGather`.
+/// `weights` is `[C][O][9]` (the layer's taps, input channel outermost); `OH*OW >= 32`.
+public func convolutionInputGradientByNineTaps(_ dY: UnsafePointer<Float>, outChannels o: Int, geometry g: ConvGeometry,
+                                               weights: UnsafePointer<Float>, into dX: UnsafeMutablePointer<Float>,
+                                               context: ExecutionContext) {
+    guard let tile = context.gemm.kernel.direct?.nineTapColumns else {
+        preconditionFailure("convolutionInputGradientByNineTaps: kernel \(context.gemm.kernel.name) has no direct tiles")
+    }
+    let spatial = g.colColumns, width = DirectConvolutionTiles.nineTapWidth
+    precondition(g.stride == 1 && g.kernelHeight == 3 && g.kernelWidth == 3 && spatial >= width,
+                 "convolutionInputGradientByNineTaps: geometry \(g) not supported")
+    context.workspaces.with(g.colRows * spatial) { col in
+        for ch in 0..<g.channels {
+            var q = 0
+            while q < spatial {
+                // The last tile overlaps the one before rather than read past dY (equal values stored twice).
+                let at = min(q, spatial - width)
+                tile(o, weights + ch * o * 9, dY + at, spatial, col + ch * 9 * spatial + at, spatial)
+                q += width
+            }
+        }
+        col2imGather(col, g, into: dX)
+    }
 }

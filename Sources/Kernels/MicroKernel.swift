@@ -37,7 +37,8 @@ public struct MicroKernel: Sendable {
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.
     public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512,
                                            runIndirect: sgemmMicroKernelAVX512Indirect,
-                                           direct: DirectConvolutionTiles(forward: directConvolutionAVX512))
+                                           direct: DirectConvolutionTiles(forward: directConvolutionAVX512,
+                                                                          nineTapColumns: nineTapColumnsAVX512))
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
     public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil, direct: nil)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.

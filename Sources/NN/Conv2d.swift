@@ -28,6 +28,8 @@ public final class Conv2d: Layer {
     private var packedTranspose: (version: Int, value: PackedA)?
     private var packedFlipped: (version: Int, value: PackedA)?
     private var phaseWeights: (version: Int, value: PhaseWeights)?
+    /// The weights as `[C][O][kh*kw]`, for the nine-tap input gradient.
+    private var channelMajorWeights: (version: Int, value: [Float])?
     /// Set by `foldingBatchNorms` on a convolution that a ReLU follows: the ReLU runs on each image's
     /// output right after its GEMM, while it is still in cache, instead of as a layer making
     /// another pass over the batch; backward masks dY by that output (`y > 0` exactly when the
@@ -148,6 +150,7 @@ public final class Conv2d: Layer {
         switch inputGradientPath(g, context: context) {
         case .transposedConvolution: dX = inputGradientAsConvolution(dY, g: g, context: context)
         case .phases: dX = inputGradientByPhases(dY, g: g, context: context)
+        case .nineTapGather: dX = inputGradientByNineTaps(dY, g: g, context: context)
         case let path: dX = inputGradientByGEMM(dY, g: g, gather: path == .gemmGather, context: context)
         }
         if accumulateParameterGradients { accumulateGradients(dY, x, g, context: context) }
@@ -167,6 +170,9 @@ public final class Conv2d: Layer {
         /// Strided, the window at least the stride: s x s stride-1 convolutions of dY, one per phase of dX
         /// (`convolutionInputGradientByPhases`).
         case phases
+        /// Stride 1, 3x3, fewer than 8 input channels (a first layer): W^T dY by a nine-row tile reading
+        /// dY in place, then the gathering fold (`convolutionInputGradientByNineTaps`).
+        case nineTapGather
     }
 
     /// The path `backward` takes for an input of `shape` ([N, C, H, W]) under `context`.
@@ -181,7 +187,12 @@ public final class Conv2d: Layer {
             return .phases
         }
         if g.im2colIsIdentity { return .gemmIdentity }
-        return g.stride == 1 && g.colRows * g.colColumns <= Conv2d.gatherColumnLimit ? .gemmGather : .gemmChunked
+        guard g.stride == 1 && g.colRows * g.colColumns <= Conv2d.gatherColumnLimit else { return .gemmChunked }
+        if context.gemm.kernel.direct != nil && kernelHeight == 3 && kernelWidth == 3
+            && g.colColumns >= DirectConvolutionTiles.nineTapWidth {
+            return .nineTapGather
+        }
+        return .gemmGather
     }
 
     // dY: [N, O, OH, OW] -> dX_i = col2im(W^T * dY_i), one GEMM per image
@@ -251,6 +262,31 @@ public final class Conv2d: Layer {
                       c: dxp + i * g.imageCount, ldc: g.height * g.width, on: context, threads: 1)
             }
         }}
+        return dX
+    }
+
+    // dY: [N, O, OH, OW] -> dX: [N, C, H, W], one image per task.
+    private func inputGradientByNineTaps(_ dY: Tensor, g: ConvGeometry, context: ExecutionContext) -> Tensor {
+        let n = dY.shape[0], o = outChannels, outCount = o * g.colColumns
+        let weights = cached(&channelMajorWeights, fits: { _ in true }) {
+            let c = inChannels, taps = kernelHeight * kernelWidth
+            var w = [Float](repeating: 0, count: c * o * taps)
+            for oc in 0..<o {
+                for ch in 0..<c {
+                    for t in 0..<taps { w[(ch * o + oc) * taps + t] = weight.value.storage[(oc * c + ch) * taps + t] }
+                }
+            }
+            return w
+        }
+        var dX = Tensor(uninitializedShape: [n, inChannels, g.height, g.width])
+        dY.withUnsafePointer { dyp in
+        dX.withUnsafeMutablePointer { dxp in
+        weights.withUnsafeBufferPointer { wp in
+            context.forEach(n) { i in
+                convolutionInputGradientByNineTaps(dyp + i * outCount, outChannels: o, geometry: g, weights: wp.baseAddress!,
+                                                   into: dxp + i * g.imageCount, context: context)
+            }
+        }}}
         return dX
     }
 

@@ -90,9 +90,9 @@ final class Conv2dTests: XCTestCase {
         // algorithms meet the reference on every machine.
         for microKernel in MicroKernel.supported {
         let context = ExecutionContext(threads: 2, gemm: .tuned(for: microKernel))
-        for channels in [7, 8, 9, 13, 32] {
+        for channels in [1, 3, 7, 8, 9, 13, 32] {
             for (kernel, padding) in [(1, 0), (3, 0), (3, 1), (3, 2), (5, 2)] {
-                for (height, width) in [(1, 1), (7, 5), (11, 13)] where height + 2 * padding >= kernel && width + 2 * padding >= kernel {
+                for (height, width) in [(1, 1), (7, 5), (11, 13), (6, 9)] where height + 2 * padding >= kernel && width + 2 * padding >= kernel {
                     let c = Config(batch: i % 2 == 0 ? 1 : 3, channels: channels, height: height, width: width, out: [3, 8, 17][i % 3],
                                    kernel: kernel, stride: 1, padding: padding, bias: false)
                     let conv = Conv2d(c.channels, c.out, kernelSize: c.kernel, stride: 1, padding: c.padding, bias: false, seed: UInt64(400 + i))
@@ -128,11 +128,14 @@ final class Conv2dTests: XCTestCase {
         if let inPlace = MicroKernel.supported.first(where: { $0.runIndirect != nil }) {
             let context = ExecutionContext(threads: 1, gemm: .tuned(for: inPlace))
             XCTAssertEqual(path(8, kernel: 3, padding: 1, on: context), .transposedConvolution)
-            XCTAssertEqual(path(7, kernel: 3, padding: 1, on: context), .gemmGather, "below 8 channels")
+            XCTAssertEqual(path(7, kernel: 3, padding: 1, on: context), .nineTapGather, "below 8 channels, 3x3")
+            XCTAssertEqual(path(7, kernel: 3, padding: 1, side: 5, on: context), .gemmGather, "25 outputs: below a nine-tap tile")
+            XCTAssertEqual(path(3, kernel: 5, padding: 2, on: context), .gemmGather, "5x5")
             XCTAssertEqual(path(8, kernel: 1, padding: 0, on: context), .transposedConvolution)
             XCTAssertEqual(path(8, kernel: 3, stride: 2, padding: 1, on: context), .phases, "strided")
             XCTAssertEqual(path(3, kernel: 1, stride: 2, padding: 0, on: context), .gemmChunked, "strided 1x1")
-            XCTAssertEqual(path(8, kernel: 3, padding: 3, on: context), .gemmGather, "padding not below the kernel")
+            XCTAssertEqual(path(8, kernel: 3, padding: 3, on: context), .nineTapGather, "padding not below the kernel")
+            XCTAssertEqual(path(8, kernel: 5, padding: 5, on: context), .gemmGather, "5x5, padding not below the kernel")
         }
     }
 

@@ -57,7 +57,7 @@ final class ConvolutionDirectTests: XCTestCase {
                               rowBias: withBias ? bp.baseAddress! : nil, c: dp.baseAddress!, ldc: n, on: context, threads: 1)
                     }
                 }}}
-                XCTAssertEqual(direct, expected, "geometry \(g), out \(o), alpha \(alpha), bias \(withBias)")
+                XCTAssertNil(firstBitDifference(direct, expected), "geometry \(g), out \(o), alpha \(alpha), bias \(withBias)")
                 if alpha == 1 {
                     let reference = conv2dReference(input: x, weight: w, bias: withBias ? bias : nil, batch: 1, outChannels: o,
                                                     geometry: g)
@@ -80,5 +80,60 @@ final class ConvolutionDirectTests: XCTestCase {
         XCTAssertFalse(takes(1, 28, stride: 2), "strided")
         XCTAssertFalse(ConvGeometry(channels: 3, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
             .takesDirectForward(depth: 27, kc: 20), "deeper than one k pass")
+    }
+
+    /// The nine-tap input gradient against W^T dY by the GEMM and `col2imGather`: equal bit for bit.
+    /// Channels 1, 2, 3 and 7, output planes of exactly 32 positions, 33 (the last tile overlaps
+    /// 31), primes, padding 0 to 3 (3: dX pixels that only the border reaches), 1, 8, 9 and 40
+    /// output channels.
+    func testNineTapInputGradientIsBitIdenticalToGEMMThenGather() throws {
+        guard let direct = MicroKernel.supported.first(where: { $0.direct != nil }) else {
+            throw XCTSkip("no direct tiles on this CPU")
+        }
+        let context = ExecutionContext(threads: 1, gemm: .tuned(for: direct))
+        let cases: [(channels: Int, height: Int, width: Int, padding: Int, out: Int)] = [
+            (1, 28, 28, 1, 32), (1, 4, 8, 1, 1), (2, 3, 11, 1, 9), (3, 13, 7, 0, 8), (7, 5, 9, 2, 40), (1, 2, 5, 3, 3),
+            (3, 32, 32, 1, 16),
+        ]
+        for (index, c) in cases.enumerated() {
+            let g = ConvGeometry(channels: c.channels, height: c.height, width: c.width, kernelHeight: 3, kernelWidth: 3,
+                                 stride: 1, padding: c.padding)
+            let spatial = g.colColumns, k = g.colRows
+            XCTAssertGreaterThanOrEqual(spatial, 32, "\(g)")
+            let w = randomArray(c.out * k, seed: UInt64(600 + index))
+            let dY = randomArray(c.out * spatial, seed: UInt64(700 + index))
+            var channelMajor = [Float](repeating: 0, count: k * c.out)
+            for oc in 0..<c.out {
+                for ch in 0..<c.channels { for t in 0..<9 { channelMajor[(ch * c.out + oc) * 9 + t] = w[(oc * c.channels + ch) * 9 + t] } }
+            }
+            var col = [Float](repeating: .nan, count: k * spatial)
+            var expected = [Float](repeating: .nan, count: g.imageCount)
+            var nineTaps = [Float](repeating: .nan, count: g.imageCount)
+            w.withUnsafeBufferPointer { wp in
+            dY.withUnsafeBufferPointer { dyp in
+                let packedWT = PackedA(.t, a: wp.baseAddress!, lda: k, m: k, k: c.out, for: context)
+                col.withUnsafeMutableBufferPointer { cp in
+                    sgemm(packedA: packedWT, .n, n: spatial, b: dyp.baseAddress!, ldb: spatial, c: cp.baseAddress!, ldc: spatial,
+                          on: context, threads: 1)
+                    expected.withUnsafeMutableBufferPointer { col2imGather(cp.baseAddress!, g, into: $0.baseAddress!) }
+                }
+                channelMajor.withUnsafeBufferPointer { mp in
+                    nineTaps.withUnsafeMutableBufferPointer {
+                        convolutionInputGradientByNineTaps(dyp.baseAddress!, outChannels: c.out, geometry: g, weights: mp.baseAddress!,
+                                                           into: $0.baseAddress!, context: context)
+                    }
+                }
+            }}
+            XCTAssertNil(firstBitDifference(nineTaps, expected), "\(c)")
+            let reference = conv2dInputGradientReference(outputGradient: dY, weight: w, batch: 1, outChannels: c.out, geometry: g)
+            assertClose(nineTaps, reference, "\(c) against the naive input gradient")
+        }
+    }
+
+    /// The first index where two arrays differ in any bit (nil when identical), so a failure names
+    /// one element instead of printing both arrays.
+    private func firstBitDifference(_ a: [Float], _ b: [Float]) -> Int? {
+        guard a.count == b.count else { return -1 }
+        return a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
     }
 }
