@@ -1,11 +1,12 @@
-/// Tiles for a first layer (1-3 input channels): its forward (depth `C*kh*kw` of 9-27) and its input
-/// gradient's W^T dY (9 rows per channel for a 3x3 window).
+/// Direct tiles: a stride-1 forward whose output rows are at least 16 wide (a first layer's, depth
+/// `C*kh*kw` of 9-27, at any width; deeper ones at widths like 28 or 32), and a first layer's input
+/// gradient's W^T dY (9 rows per input channel for a 3x3 window).
 ///
-/// Why: the GEMM paths ran these at a fifth of the micro-kernel's speed. A forward tile of 9 k
-/// steps costs less than storing its C tile and copying the kept columns out; W^T dY's 9 rows took
-/// two 8-row tiles and a packed copy of dY. These tiles keep their accumulators in registers, read
-/// their source in place and store each vector once, in the same order of float operations as the
-/// GEMM tile (bit-identical).
+/// Why: the GEMM paths ran first layers at a fifth of the micro-kernel's speed. A forward tile of 9 k
+/// steps costs less than storing its C tile and copying the kept columns out (deeper layers save the
+/// copy-out and the dropped padding columns too); W^T dY's 9 rows took two 8-row tiles and a packed
+/// copy of dY. These tiles keep their accumulators in registers, read their source in place and store
+/// each vector once, in the same order of float operations as the GEMM tile (bit-identical).
 public struct DirectConvolutionTiles: Sendable {
     /// See `directConvolutionAVX512`.
     public typealias Forward = @Sendable (
@@ -26,9 +27,9 @@ public struct DirectConvolutionTiles: Sendable {
     public static let rows = 8
     /// Columns per vector; outputs narrower than this take the GEMM paths.
     public static let width = 16
-    /// The deepest forward (`C*kh*kw`) run directly: deeper layers' tiles amortise the GEMM tile's
-    /// overhead (measured in BENCHMARKS.md, 2026-12-01 afternoon).
-    public static let forwardDepthLimit = 27
+    /// Forwards at most this deep (`C*kh*kw`) run directly at any output width; deeper ones only when
+    /// their vectors waste at most an eighth of a row (BENCHMARKS.md, 2026-12-01).
+    public static let shallowDepth = 27
 
     /// Output positions per nine-tap tile; smaller images take the GEMM path.
     public static let nineTapWidth = 32
@@ -61,10 +62,14 @@ struct DirectVectors {
 }
 
 extension ConvGeometry {
-    /// Whether `tiles` run this forward: stride 1, the output at least a vector wide, the depth
-    /// within `forwardDepthLimit` and one k pass.
+    /// Whether the direct tile runs this forward: stride 1, the output at least a vector wide, one k
+    /// pass, and either a shallow depth (where the GEMM tile's store and copy-out cost more than its
+    /// few k steps) or rows the vectors cover with at most an eighth wasted (28 or 32 wide, not 17
+    /// or 24: the GEMM tile wastes only the `kw - 1` padding columns of a row).
     public func takesDirectForward(depth: Int, kc: Int) -> Bool {
-        stride == 1 && outWidth >= DirectConvolutionTiles.width && depth <= min(kc, DirectConvolutionTiles.forwardDepthLimit)
+        guard stride == 1 && outWidth >= DirectConvolutionTiles.width && depth <= kc else { return false }
+        let covered = DirectVectors(rows: 1, width: outWidth).perRow * DirectConvolutionTiles.width
+        return depth <= DirectConvolutionTiles.shallowDepth || 8 * (covered - outWidth) <= covered
     }
 }
 

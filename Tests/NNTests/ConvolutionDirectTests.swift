@@ -21,6 +21,11 @@ final class ConvolutionDirectTests: XCTestCase {
         (ConvGeometry(channels: 1, height: 2, width: 13, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 3), 5),
         (ConvGeometry(channels: 3, height: 9, width: 20, kernelHeight: 3, kernelWidth: 1, stride: 1, padding: 1), 11),
         (ConvGeometry(channels: 2, height: 1, width: 16, kernelHeight: 1, kernelWidth: 3, stride: 1, padding: 1), 3),
+        // Deeper layers on well-covered rows: resnet-lite's first stage (16 channels at 28x28), 64 channels
+        // at 32 wide (depth 576, one k pass), and 1x1 at 56 wide.
+        (ConvGeometry(channels: 16, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 16),
+        (ConvGeometry(channels: 64, height: 3, width: 32, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 9),
+        (ConvGeometry(channels: 40, height: 2, width: 56, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 0), 17),
     ]
 
     func testDirectForwardIsBitIdenticalToIm2colThenGEMM() throws {
@@ -67,15 +72,20 @@ final class ConvolutionDirectTests: XCTestCase {
         }
     }
 
-    /// Which layers run directly: stride 1, an output at least 16 wide, depth up to 27, on both sides of each.
-    func testDirectForwardTakesShallowStrideOneLayersOnly() {
+    /// Which layers run directly: stride 1, an output at least 16 wide, one k pass, and a depth up to 27
+    /// or rows wasting at most an eighth of their vectors; both sides of each switch.
+    func testDirectForwardTakesStrideOneLayersWithShallowDepthOrWellCoveredRows() {
         func takes(_ c: Int, _ side: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> Bool {
             ConvGeometry(channels: c, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel, stride: stride,
                          padding: padding).takesDirectForward(depth: c * kernel * kernel, kc: 640)
         }
         XCTAssertTrue(takes(3, 16))
         XCTAssertFalse(takes(3, 15), "output 15 wide: below a vector")
-        XCTAssertFalse(takes(4, 28), "depth 36")
+        XCTAssertTrue(takes(4, 28), "depth 36, rows of 28: 4 of 32 columns wasted")
+        XCTAssertTrue(takes(64, 32), "depth 576, rows of 32")
+        XCTAssertFalse(takes(4, 24), "depth 36, rows of 24: 8 of 32 wasted")
+        XCTAssertTrue(takes(3, 24), "depth 27: any width")
+        XCTAssertFalse(takes(72, 32), "depth 648: two k passes")
         XCTAssertTrue(takes(1, 28, kernel: 5, padding: 2), "depth 25")
         XCTAssertFalse(takes(1, 28, stride: 2), "strided")
         XCTAssertFalse(ConvGeometry(channels: 3, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
