@@ -28,7 +28,7 @@ public final class NetworkClassifier: Classifier {
     private var copies: [any Layer] = []
 
     /// `replicate` builds a copy of `network` with the same weights (nil: whole batches through `network`).
-    public init(network: any Layer, classes: Int, context: ExecutionContext, microBatch: Int = 8,
+    public init(network: any Layer, classes: Int, context: ExecutionContext, microBatch: Int = 4,
                 replicate: (() -> any Layer)? = nil) {
         precondition(microBatch > 0, "NetworkClassifier: micro-batch \(microBatch)")
         self.network = network
