@@ -1,14 +1,14 @@
-/// Direct-convolution tiles for layers with one shallow side (a first layer's 1-3 input channels),
-/// where the 8x32 GEMM tile spends more time on its set-up, its C tile and the copy-out than on its
-/// few k steps. Both read a zero-padded source in place and store straight to the output, 16
-/// columns of one output row per vector (vectors of a row may overlap: they store equal values).
+/// Direct-convolution tiles (see Kernels/Convolution+Direct.swift): a forward tile that stores 8 output
+/// channels x 2 vectors of 16 columns straight to the output (first layers, and deeper layers whose
+/// output rows the vectors cover well), and the nine-row W^T dY tile of a first layer's input
+/// gradient. Both read their source in place.
 
 /// Forward: for `r < rows` and each vector `v` (source start `s_v`, output start `d_v`),
 /// `out[r * ldo + d_v ..< +16] = alpha * sum_p a[p * 8 + r] * source[offsets[p] + s_v ..< +16] (+ rowBias[r])`.
 ///
-/// `a` is an 8-row micro-panel of packed A (`k` groups of 8 floats). Each sum is one FMA chain from
-/// zero in `p` order, scaled and biased as the GEMM tile's copy-out does, so results are bit for
-/// bit those of `sgemmMicroKernelAVX512Indirect` plus `keepOutputColumns` when `k` fits one pass.
+/// `a` is an 8-row micro-panel of packed A (`k` groups of 8 floats). The sums are the GEMM tile's
+/// (`multiply8x32`), scaled and biased as its copy-out does, so results are bit for bit those of
+/// `sgemmMicroKernelAVX512Indirect` plus `keepOutputColumns` when `k` fits one pass.
 @inline(never) @Sendable
 public func directConvolutionAVX512(
     _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
@@ -16,31 +16,10 @@ public func directConvolutionAVX512(
     _ d0: Int, _ d1: Int, _ rows: Int
 ) {
     typealias V = SIMD16<Float>
-    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
     let base = UnsafeRawPointer(source), b0Offset = s0 &* 4, b1Offset = s1 &* 4
-    var pa = a
-    for p in 0..<k {
+    let t = multiply8x32(k, a) { p in
         let row = base + offsets[p] &* 4
-        let b0 = row.loadUnaligned(fromByteOffset: b0Offset, as: V.self)
-        let b1 = row.loadUnaligned(fromByteOffset: b1Offset, as: V.self)
-        var av = V(repeating: pa[0])
-        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-        av = V(repeating: pa[1])
-        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-        av = V(repeating: pa[2])
-        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-        av = V(repeating: pa[3])
-        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-        av = V(repeating: pa[4])
-        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-        av = V(repeating: pa[5])
-        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-        av = V(repeating: pa[6])
-        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
-        av = V(repeating: pa[7])
-        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
-        pa += 8
+        return (row.loadUnaligned(fromByteOffset: b0Offset, as: V.self), row.loadUnaligned(fromByteOffset: b1Offset, as: V.self))
     }
     let o = UnsafeMutableRawPointer(out), rowBytes = ldo &* 4, e0 = d0 &* 4, e1 = d1 &* 4
     @inline(__always) func put(_ lo: V, _ hi: V, _ r: Int) {
@@ -54,14 +33,14 @@ public func directConvolutionAVX512(
         dst.storeBytes(of: x, toByteOffset: e0, as: V.self)
         dst.storeBytes(of: y, toByteOffset: e1, as: V.self)
     }
-    put(c00, c01, 0)
-    if rows > 1 { put(c10, c11, 1) }
-    if rows > 2 { put(c20, c21, 2) }
-    if rows > 3 { put(c30, c31, 3) }
-    if rows > 4 { put(c40, c41, 4) }
-    if rows > 5 { put(c50, c51, 5) }
-    if rows > 6 { put(c60, c61, 6) }
-    if rows > 7 { put(c70, c71, 7) }
+    put(t.c00, t.c01, 0)
+    if rows > 1 { put(t.c10, t.c11, 1) }
+    if rows > 2 { put(t.c20, t.c21, 2) }
+    if rows > 3 { put(t.c30, t.c31, 3) }
+    if rows > 4 { put(t.c40, t.c41, 4) }
+    if rows > 5 { put(t.c50, t.c51, 5) }
+    if rows > 6 { put(t.c60, t.c61, 6) }
+    if rows > 7 { put(t.c70, t.c71, 7) }
 }
 
 /// One input channel's nine 3x3-tap rows of W^T dY for 32 output positions, dY read in place:

@@ -94,6 +94,45 @@ private func kernel8x16(
     }
 }
 
+/// The 8x32 tile's accumulators: `cij` is row i, columns 16j ..< 16j + 16.
+struct Tile8x32 {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+}
+
+/// The tile's k loop: `kc` steps, A column p the 8 floats at `a + 8p`, B row p the two vectors
+/// `bVectors(p)`; one FMA chain from zero per element, in p order. The one home of the tile's float
+/// order: the GEMM tiles and the direct forward tile (DirectConvolution.swift) both run it, so they
+/// agree bit for bit.
+@inline(__always)
+func multiply8x32(_ kc: Int, _ a: UnsafePointer<Float>, bVectors: (Int) -> (SIMD16<Float>, SIMD16<Float>)) -> Tile8x32 {
+    typealias V = SIMD16<Float>
+    var t = Tile8x32()
+    var pa = a
+    for p in 0..<kc {
+        let (b0, b1) = bVectors(p)
+        var av = V(repeating: pa[0])
+        t.c00 = t.c00.addingProduct(av, b0); t.c01 = t.c01.addingProduct(av, b1)
+        av = V(repeating: pa[1])
+        t.c10 = t.c10.addingProduct(av, b0); t.c11 = t.c11.addingProduct(av, b1)
+        av = V(repeating: pa[2])
+        t.c20 = t.c20.addingProduct(av, b0); t.c21 = t.c21.addingProduct(av, b1)
+        av = V(repeating: pa[3])
+        t.c30 = t.c30.addingProduct(av, b0); t.c31 = t.c31.addingProduct(av, b1)
+        av = V(repeating: pa[4])
+        t.c40 = t.c40.addingProduct(av, b0); t.c41 = t.c41.addingProduct(av, b1)
+        av = V(repeating: pa[5])
+        t.c50 = t.c50.addingProduct(av, b0); t.c51 = t.c51.addingProduct(av, b1)
+        av = V(repeating: pa[6])
+        t.c60 = t.c60.addingProduct(av, b0); t.c61 = t.c61.addingProduct(av, b1)
+        av = V(repeating: pa[7])
+        t.c70 = t.c70.addingProduct(av, b0); t.c71 = t.c71.addingProduct(av, b1)
+        pa += 8
+    }
+    return t
+}
+
 /// The tile's body, row p of B at `bRow(p)`; inlined into each entry point.
 @inline(__always)
 private func kernel8x32(
@@ -102,8 +141,6 @@ private func kernel8x32(
     bRow: (Int) -> UnsafeRawPointer
 ) {
     typealias V = SIMD16<Float>
-    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
     // Ask for the C tile now: its rows are ldc apart, and the hardware prefetcher would not fetch
     // them before the stores at the end wait on them.
     let cBytes = UnsafeRawPointer(c)
@@ -111,29 +148,12 @@ private func kernel8x32(
         prefetchForRead(cBytes + r &* ldc &* 4)
         prefetchForRead(cBytes + r &* ldc &* 4 + 64)
     }
-    var pa = a
-    for p in 0..<kc {
+    let t = multiply8x32(kc, a) { p in
         let pb = bRow(p)
-        let b0 = pb.loadUnaligned(as: V.self)
-        let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
-        var av = V(repeating: pa[0])
-        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-        av = V(repeating: pa[1])
-        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-        av = V(repeating: pa[2])
-        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-        av = V(repeating: pa[3])
-        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-        av = V(repeating: pa[4])
-        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-        av = V(repeating: pa[5])
-        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-        av = V(repeating: pa[6])
-        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
-        av = V(repeating: pa[7])
-        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
-        pa += 8
+        return (pb.loadUnaligned(as: V.self), pb.loadUnaligned(fromByteOffset: 64, as: V.self))
     }
+    let (c00, c01, c10, c11, c20, c21, c30, c31) = (t.c00, t.c01, t.c10, t.c11, t.c20, t.c21, t.c30, t.c31)
+    let (c40, c41, c50, c51, c60, c61, c70, c71) = (t.c40, t.c41, t.c50, t.c51, t.c60, t.c61, t.c70, t.c71)
     if mr == 8 && nr == 32 {
         let cr = UnsafeMutableRawPointer(c)
         let rowBytes = ldc * 4
