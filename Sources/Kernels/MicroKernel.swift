@@ -30,8 +30,8 @@ public struct MicroKernel: Sendable {
         _ kc: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rowOffsets: UnsafePointer<Int>,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ rows: Int, _ cols: Int
     ) -> Void
-    /// Direct-convolution tiles for layers with a shallow side (see Kernels/Convolution+Direct.swift);
-    /// nil when this kernel has none (those layers then take the GEMM paths).
+    /// Direct-convolution tiles (see Kernels/Convolution+Direct.swift); nil when this kernel has none
+    /// (every convolution then takes the GEMM paths).
     public let direct: DirectConvolutionTiles?
 
     /// 8x32 with SIMD16 (AVX-512 + FMA). Needs `avx512f`.

@@ -170,8 +170,9 @@ public final class Conv2d: Layer {
         /// Strided, the window at least the stride: s x s stride-1 convolutions of dY, one per phase of dX
         /// (`convolutionInputGradientByPhases`).
         case phases
-        /// Stride 1, 3x3, fewer than 8 input channels (a first layer): W^T dY by a nine-row tile reading
-        /// dY in place, then the gathering fold (`convolutionInputGradientByNineTaps`).
+        /// Stride 1, 3x3, not transposed (fewer than 8 input channels, as a first layer, or padding of 3 or
+        /// more) on a kernel with direct tiles: W^T dY by a nine-row tile reading dY in place, then the
+        /// gathering fold (`convolutionInputGradientByNineTaps`).
         case nineTapGather
     }
 
