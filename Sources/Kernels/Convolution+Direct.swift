@@ -97,12 +97,13 @@ func convolveDirect(_ tile: DirectConvolutionTiles.Forward, packedA: PackedA, im
         var i = 0
         while i < m {
             let rows = min(DirectConvolutionTiles.rows, m - i), a = packedA.block(row: i, pc: 0, kc: k)
+            let bias = rowBias.map { $0 + i }, out = c + i * ldc
             var v = 0
             while v < vectors.count {
                 // Two vectors per tile; an odd last one is paired with itself.
                 let first = vectors.start(v), second = vectors.start(min(v + 1, vectors.count - 1))
                 tile(k, alpha, a, padded, offsets.baseAddress!, first.row * wp + first.column, second.row * wp + second.column,
-                     rowBias.map { $0 + i }, c + i * ldc, ldc, first.row * ow + first.column, second.row * ow + second.column, rows)
+                     bias, out, ldc, first.row * ow + first.column, second.row * ow + second.column, rows)
                 v += 2
             }
             i += DirectConvolutionTiles.rows

@@ -152,26 +152,26 @@ private func kernel8x32(
         let pb = bRow(p)
         return (pb.loadUnaligned(as: V.self), pb.loadUnaligned(fromByteOffset: 64, as: V.self))
     }
-    let (c00, c01, c10, c11, c20, c21, c30, c31) = (t.c00, t.c01, t.c10, t.c11, t.c20, t.c21, t.c30, t.c31)
-    let (c40, c41, c50, c51, c60, c61, c70, c71) = (t.c40, t.c41, t.c50, t.c51, t.c60, t.c61, t.c70, t.c71)
     if mr == 8 && nr == 32 {
         let cr = UnsafeMutableRawPointer(c)
         let rowBytes = ldc * 4
-        store(c00, c01, cr, alpha, beta)
-        store(c10, c11, cr + rowBytes, alpha, beta)
-        store(c20, c21, cr + 2 * rowBytes, alpha, beta)
-        store(c30, c31, cr + 3 * rowBytes, alpha, beta)
-        store(c40, c41, cr + 4 * rowBytes, alpha, beta)
-        store(c50, c51, cr + 5 * rowBytes, alpha, beta)
-        store(c60, c61, cr + 6 * rowBytes, alpha, beta)
-        store(c70, c71, cr + 7 * rowBytes, alpha, beta)
+        store(t.c00, t.c01, cr, alpha, beta)
+        store(t.c10, t.c11, cr + rowBytes, alpha, beta)
+        store(t.c20, t.c21, cr + 2 * rowBytes, alpha, beta)
+        store(t.c30, t.c31, cr + 3 * rowBytes, alpha, beta)
+        store(t.c40, t.c41, cr + 4 * rowBytes, alpha, beta)
+        store(t.c50, t.c51, cr + 5 * rowBytes, alpha, beta)
+        store(t.c60, t.c61, cr + 6 * rowBytes, alpha, beta)
+        store(t.c70, t.c71, cr + 7 * rowBytes, alpha, beta)
         return
     }
     // Edge tile: spill the accumulators to a local tile, then write the valid corner.
-    withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { t in
-        t[0] = c00; t[1] = c01; t[2] = c10; t[3] = c11; t[4] = c20; t[5] = c21; t[6] = c30; t[7] = c31
-        t[8] = c40; t[9] = c41; t[10] = c50; t[11] = c51; t[12] = c60; t[13] = c61; t[14] = c70; t[15] = c71
-        UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 256) { tile in
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { spill in
+        spill[0] = t.c00; spill[1] = t.c01; spill[2] = t.c10; spill[3] = t.c11
+        spill[4] = t.c20; spill[5] = t.c21; spill[6] = t.c30; spill[7] = t.c31
+        spill[8] = t.c40; spill[9] = t.c41; spill[10] = t.c50; spill[11] = t.c51
+        spill[12] = t.c60; spill[13] = t.c61; spill[14] = t.c70; spill[15] = t.c71
+        UnsafeRawPointer(spill.baseAddress!).withMemoryRebound(to: Float.self, capacity: 256) { tile in
             for i in 0..<mr { writeCorner(c + i * ldc, from: tile + i * 32, count: nr, alpha, beta) }
         }
     }

@@ -131,17 +131,20 @@ func stackParts(_ parts: [Range<Int>], of x: Tensor, context: ExecutionContext, 
         context.forEach(parts.count) { j in out[j] = body(j, x.gathering(Array(parts[j]))) }
     }
     let pieces = results.map { $0! }
-    var offsets = [0]
-    for piece in pieces { offsets.append(offsets.last! + piece.count) }
+    var offsets: [Int] = [], total = 0
+    for piece in pieces {
+        offsets.append(total)
+        total += piece.count
+    }
     // The pieces are copied into place in parallel too: copied on one thread, the cnn's trunk output
     // (3 MiB at batch 256) kept the other worker waiting on every pass.
-    let storage = [Float](unsafeUninitializedCapacity: offsets.last!) { buffer, initialized in
+    let storage = [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
         if let base = buffer.baseAddress {
             context.forEach(pieces.count) { j in
                 pieces[j].storage.withUnsafeBufferPointer { if let from = $0.baseAddress { (base + offsets[j]).update(from: from, count: $0.count) } }
             }
         }
-        initialized = offsets.last!
+        initialized = total
     }
     return Tensor(shape: [x.dim(0)] + pieces[0].shape.dropFirst(), storage: storage)
 }
