@@ -32,7 +32,7 @@ public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
         let p0 = x + 2 * oy * width, p1 = p0 + width
         while ox < ow {
             let a = p0[2 * ox], b = p0[2 * ox + 1], c = p1[2 * ox], d = p1[2 * ox + 1]
-            let m = max(max(a, b), max(c, d))
+            let m = larger(larger(a, b), larger(c, d))
             y[oy * ow + ox] = m
             code[ox] = a == m ? 0 : b == m ? 1 : c == m ? 2 : 3
             ox += 1
@@ -41,10 +41,13 @@ public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
 }
 
 /// The backward of `maxPool2x2`: each `dY` goes to the corner its code names, the other three get 0.
+/// With `positive` (the pooled output a ReLU rectified), only where it is > 0, as `reluMask` before
+/// this would pass it: one pass instead of two.
 ///
 /// Writes every position of the `height x width` plane `dX` that a window covers; when `height`
 /// or `width` is odd, the uncovered last row or column is left as it is (the caller zeroes it).
-public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<UInt8>, height: Int, width: Int,
+public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<UInt8>,
+                               passingWherePositive positive: UnsafePointer<Float>?, height: Int, width: Int,
                                into dX: UnsafeMutablePointer<Float>) {
     let oh = height / 2, ow = width / 2
     for oy in 0..<oh {
@@ -53,7 +56,11 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
         var ox = 0
         while ox < ow && ow >= 4 {
             if ox + 4 > ow { ox = ow - 4 }
-            let v = g.loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
+            var v = g.loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
+            if let positive {
+                let p = UnsafeRawPointer(positive + oy * ow).loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
+                v = v.replacing(with: 0, where: .!(p .> 0))
+            }
             let k = SIMD4<Int32>(truncatingIfNeeded: UnsafeRawPointer(code + ox).loadUnaligned(as: SIMD4<UInt8>.self))
             var top = SIMD8<Float>(), bottom = SIMD8<Float>()
             top.evenHalf = v.replacing(with: 0, where: k .!= 0)
@@ -66,7 +73,8 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
         }
         let q0 = dX + 2 * oy * width, q1 = q0 + width
         while ox < ow {
-            let v = dY[oy * ow + ox], k = code[ox]
+            let k = code[ox]
+            let v = positive.map { $0[oy * ow + ox] > 0 } ?? true ? dY[oy * ow + ox] : 0
             q0[2 * ox] = k == 0 ? v : 0
             q0[2 * ox + 1] = k == 1 ? v : 0
             q1[2 * ox] = k == 2 ? v : 0
@@ -75,6 +83,10 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
         }
     }
 }
+
+/// `b` where `a < b`: on ties (+0 and -0 too) the first, as the vector steps (`max` keeps the second).
+@inline(__always)
+private func larger(_ a: Float, _ b: Float) -> Float { a < b ? b : a }
 
 /// Lane-wise maximum. Why not `pointwiseMax`: the standard library's generic version was not
 /// specialised here and cost a function call per vector.

@@ -91,36 +91,34 @@ public final class MaxPool2d: Layer {
 
     // dY: [N, C, OH, OW] -> dX: [N, C, H, W], each dY added at its window's first maximum
     public func backward(_ dY: Tensor, accumulateParameterGradients: Bool, context: ExecutionContext) -> Tensor {
-        if let output {
-            dY.expectShape(output.shape, "MaxPool2d.backward dY")
-            return backwardOfPool(ReLU.mask(dY, wherePositive: output, context: context), context: context)
-        }
-        return backwardOfPool(dY, context: context)
-    }
-
-    private func backwardOfPool(_ dY: Tensor, context: ExecutionContext) -> Tensor {
         guard let shape = inputShape else { preconditionFailure("MaxPool2d: backward called before forward") }
         let g = geometry(shape)
         let planes = shape[0] * shape[1], h = g.height, w = g.width, oh = g.outHeight, ow = g.outWidth
         dY.expectShape([shape[0], shape[1], oh, ow], "MaxPool2d.backward dY for input \(shape)")
         if isTwoByTwo {
-            // Every covered position is written; only an odd last row or column needs zeros.
+            // Every covered position is written; only an odd last row or column needs zeros. A fused
+            // ReLU's mask is applied as each gradient is read.
             var dX = h % 2 == 0 && w % 2 == 0 ? Tensor(uninitializedShape: shape) : Tensor(shape: shape)
-            dY.withUnsafePointer { dyp in
-            codes.withUnsafeBufferPointer { cp in
-            dX.withUnsafeMutablePointer { dxp in
-                let codes = cp.baseAddress!
-                context.forEach(planes) { plane in
-                    maxPool2x2Backward(dyp + plane * oh * ow, codes: codes + plane * oh * ow, height: h, width: w,
-                                       into: dxp + plane * h * w)
-                }
-            }}}
+            func pool(positive: UnsafePointer<Float>?) {
+                dY.withUnsafePointer { dyp in
+                codes.withUnsafeBufferPointer { cp in
+                dX.withUnsafeMutablePointer { dxp in
+                    let codes = cp.baseAddress!
+                    context.forEach(planes) { plane in
+                        maxPool2x2Backward(dyp + plane * oh * ow, codes: codes + plane * oh * ow,
+                                           passingWherePositive: positive.map { $0 + plane * oh * ow }, height: h, width: w,
+                                           into: dxp + plane * h * w)
+                    }
+                }}}
+            }
+            if let output { output.withUnsafePointer { pool(positive: $0) } } else { pool(positive: nil) }
             return dX
         }
+        let gradient = output.map { ReLU.mask(dY, wherePositive: $0, context: context) } ?? dY
         guard let x = input else { preconditionFailure("MaxPool2d: backward called before forward") }
         var dX = Tensor(shape: shape)
         x.withUnsafePointer { xp in
-        dY.withUnsafePointer { dyp in
+        gradient.withUnsafePointer { dyp in
         dX.withUnsafeMutablePointer { dxp in
             context.forEach(planes) { plane in
                 let src = xp + plane * h * w, dst = dxp + plane * h * w, grad = dyp + plane * oh * ow
