@@ -5,9 +5,10 @@
 /// so dX needs no zero fill. Why SIMD by hand: the compiler left the stride-2 reads scalar.
 ///
 /// `x` is `height x width`, `y` and `codes` are `(height/2) x (width/2)` (odd sizes floor, as
-/// PyTorch). Code 0..3 = top-left, top-right, bottom-left, bottom-right: the first maximum in
+/// PyTorch). `rectifying` stores ReLU of each maximum (`relu`'s result bit for bit: a ReLU after the
+/// pool, in the same pass); the codes are the pool's. Code 0..3 = top-left, top-right, bottom-left, bottom-right: the first maximum in
 /// row-major order, PyTorch's choice on ties.
-public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
+public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int, rectifying: Bool = false,
                        into y: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>) {
     let oh = height / 2, ow = width / 2
     for oy in 0..<oh {
@@ -25,7 +26,7 @@ public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
             k.replace(with: 2, where: c .== m)
             k.replace(with: 1, where: b .== m)
             k.replace(with: 0, where: a .== m)
-            out.storeBytes(of: m, toByteOffset: 4 &* ox, as: SIMD4<Float>.self)
+            out.storeBytes(of: rectifying ? m.replacing(with: 0, where: m .< 0) : m, toByteOffset: 4 &* ox, as: SIMD4<Float>.self)
             UnsafeMutableRawPointer(code + ox).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: k), as: SIMD4<UInt8>.self)
             ox &+= 4
         }
@@ -33,7 +34,7 @@ public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int,
         while ox < ow {
             let a = p0[2 * ox], b = p0[2 * ox + 1], c = p1[2 * ox], d = p1[2 * ox + 1]
             let m = larger(larger(a, b), larger(c, d))
-            y[oy * ow + ox] = m
+            y[oy * ow + ox] = rectifying && m < 0 ? 0 : m
             code[ox] = a == m ? 0 : b == m ? 1 : c == m ? 2 : 3
             ox += 1
         }

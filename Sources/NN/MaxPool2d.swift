@@ -61,8 +61,8 @@ public final class MaxPool2d: Layer {
                 let codes = cp.baseAddress!
                 context.forEach(planes) { plane in
                     let out = yp + plane * oh * ow
-                    maxPool2x2(xp + plane * h * w, height: h, width: w, into: out, codes: codes + plane * oh * ow)
-                    if fusesReLU { relu(out, into: out, count: oh * ow) }
+                    maxPool2x2(xp + plane * h * w, height: h, width: w, rectifying: fusesReLU, into: out,
+                               codes: codes + plane * oh * ow)
                 }
             }}}
             output = fusesReLU ? y : nil

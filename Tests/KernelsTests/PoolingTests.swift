@@ -48,6 +48,30 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    /// `rectifying` stores `relu` of the outputs bit for bit (NaN, -0 and negatives included) and the same codes.
+    func testRectifyingIsReluAfterThePool() {
+        for (index, (h, w)) in shapes.enumerated() {
+            var x = tiedPlane(h * w, seed: UInt64(700 + index))
+            for i in stride(from: 2, to: x.count, by: 9) { x[i] = .nan }
+            let count = (h / 2) * (w / 2)
+            // One spare element: buffers of empty planes still have an address.
+            var plain = [Float](repeating: 0, count: count + 1), rectified = plain, relued = plain
+            var plainCodes = [UInt8](repeating: 0, count: count + 1), rectifiedCodes = plainCodes
+            x.withUnsafeBufferPointer { xp in
+                plain.withUnsafeMutableBufferPointer { yp in plainCodes.withUnsafeMutableBufferPointer { cp in
+                    maxPool2x2(xp.baseAddress!, height: h, width: w, into: yp.baseAddress!, codes: cp.baseAddress!)
+                }}
+                rectified.withUnsafeMutableBufferPointer { yp in rectifiedCodes.withUnsafeMutableBufferPointer { cp in
+                    maxPool2x2(xp.baseAddress!, height: h, width: w, rectifying: true, into: yp.baseAddress!, codes: cp.baseAddress!)
+                }}
+            }
+            guard count > 0 else { continue }
+            plain.withUnsafeBufferPointer { p in relued.withUnsafeMutableBufferPointer { relu(p.baseAddress!, into: $0.baseAddress!, count: count) } }
+            XCTAssertEqual(rectified.map(\.bitPattern), relued.map(\.bitPattern), "\(h)x\(w)")
+            XCTAssertEqual(rectifiedCodes, plainCodes, "\(h)x\(w)")
+        }
+    }
+
     /// A fused ReLU's mask (`positive`) passes a gradient exactly where `reluMask` would: > 0, not 0, -0, negatives or NaN.
     func testPositiveMaskIsReluMaskThenTheBackward() {
         do {
