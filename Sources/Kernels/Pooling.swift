@@ -5,9 +5,9 @@
 /// so dX needs no zero fill. Why SIMD by hand: the compiler left the stride-2 reads scalar.
 ///
 /// `x` is `height x width`, `y` and `codes` are `(height/2) x (width/2)` (odd sizes floor, as
-/// PyTorch). `rectifying` stores ReLU of each maximum (`relu`'s result bit for bit: a ReLU after the
-/// pool, in the same pass); the codes are the pool's. Code 0..3 = top-left, top-right, bottom-left, bottom-right: the first maximum in
-/// row-major order, PyTorch's choice on ties.
+/// PyTorch). Code 0..3 = top-left, top-right, bottom-left, bottom-right: the first maximum in
+/// row-major order, PyTorch's choice on ties. `rectifying` stores the ReLU of each maximum (`relu`'s
+/// result bit for bit: a ReLU after the pool, in the same pass); the codes stay the pool's.
 public func maxPool2x2(_ x: UnsafePointer<Float>, height: Int, width: Int, rectifying: Bool = false,
                        into y: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt8>) {
     let oh = height / 2, ow = width / 2

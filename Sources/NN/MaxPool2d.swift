@@ -17,8 +17,9 @@ public final class MaxPool2d: Layer {
     private var inputShape: [Int]?
     private var codes: [UInt8] = []
     /// Set by `foldingBatchNorms` on a pool that a ReLU follows (the cnn pools before each ReLU): each
-    /// plane is rectified right after it is pooled, in cache; backward masks dY by the output. Bit
-    /// for bit the two layers (the ReLU of the maximum is the maximum rectified).
+    /// maximum is rectified as it is stored (2x2; other windows rectify each plane after it is pooled);
+    /// backward masks dY by the output (2x2: as it reads each gradient). Bit for bit the two layers
+    /// (the ReLU of the maximum is the maximum rectified).
     public var fusesReLU = false
     private var output: Tensor?
 
