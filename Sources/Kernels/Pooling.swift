@@ -52,14 +52,14 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
                                into dX: UnsafeMutablePointer<Float>) {
     let oh = height / 2, ow = width / 2
     for oy in 0..<oh {
-        let g = UnsafeRawPointer(dY + oy * ow), code = codes + oy * ow
+        let g = UnsafeRawPointer(dY + oy * ow), code = codes + oy * ow, mask = positive.map { $0 + oy * ow }
         let d0 = UnsafeMutableRawPointer(dX + 2 * oy * width), d1 = d0 + 4 * width
         var ox = 0
         while ox < ow && ow >= 4 {
             if ox + 4 > ow { ox = ow - 4 }
             var v = g.loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
-            if let positive {
-                let p = UnsafeRawPointer(positive + oy * ow).loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
+            if let mask {
+                let p = UnsafeRawPointer(mask).loadUnaligned(fromByteOffset: 4 &* ox, as: SIMD4<Float>.self)
                 v = v.replacing(with: 0, where: .!(p .> 0))
             }
             let k = SIMD4<Int32>(truncatingIfNeeded: UnsafeRawPointer(code + ox).loadUnaligned(as: SIMD4<UInt8>.self))
@@ -74,8 +74,8 @@ public func maxPool2x2Backward(_ dY: UnsafePointer<Float>, codes: UnsafePointer<
         }
         let q0 = dX + 2 * oy * width, q1 = q0 + width
         while ox < ow {
-            let k = code[ox]
-            let v = positive.map { $0[oy * ow + ox] > 0 } ?? true ? dY[oy * ow + ox] : 0
+            let k = code[ox], passes = mask.map { $0[ox] > 0 } ?? true
+            let v = passes ? dY[oy * ow + ox] : 0
             q0[2 * ox] = k == 0 ? v : 0
             q0[2 * ox + 1] = k == 1 ? v : 0
             q1[2 * ox] = k == 2 ? v : 0

@@ -23,28 +23,26 @@ final class PoolingTests: XCTestCase {
         }
     }
 
-    func testEveryKernelMatchesTheNaivePool() {
-        do {
-            for (index, (h, w)) in shapes.enumerated() {
-                let x = tiedPlane(h * w, seed: UInt64(index))
-                let (oh, ow) = (h / 2, w / 2)
-                var y = [Float](), codes = [UInt8](), dX = [Float](repeating: sentinel, count: h * w)
-                let dY = randomArray(oh * ow, seed: UInt64(100 + index))
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        let at = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (2 * oy + $0.0) * w + 2 * ox + $0.1 }
-                        let best = (0..<4).first { c in at.allSatisfy { x[$0] <= x[at[c]] } }!
-                        y.append(x[at[best]])
-                        codes.append(UInt8(best))
-                        for (c, i) in at.enumerated() { dX[i] = c == best ? dY[oy * ow + ox] : 0 }
-                    }
+    func testMatchesTheNaivePool() {
+        for (index, (h, w)) in shapes.enumerated() {
+            let x = tiedPlane(h * w, seed: UInt64(index))
+            let (oh, ow) = (h / 2, w / 2)
+            var y = [Float](), codes = [UInt8](), dX = [Float](repeating: sentinel, count: h * w)
+            let dY = randomArray(oh * ow, seed: UInt64(100 + index))
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let at = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (2 * oy + $0.0) * w + 2 * ox + $0.1 }
+                    let best = (0..<4).first { c in at.allSatisfy { x[$0] <= x[at[c]] } }!
+                    y.append(x[at[best]])
+                    codes.append(UInt8(best))
+                    for (c, i) in at.enumerated() { dX[i] = c == best ? dY[oy * ow + ox] : 0 }
                 }
-                let (gotY, gotCodes, gotDX) = run(x: x, dY: dY, height: h, width: w)
-                let what = "\(h)x\(w)"
-                XCTAssertEqual(gotY.map(\.bitPattern), y.map(\.bitPattern), "outputs, \(what)")
-                XCTAssertEqual(gotCodes, codes, "codes, \(what)")
-                XCTAssertEqual(gotDX.map(\.bitPattern), dX.map(\.bitPattern), "dX (uncovered cells untouched), \(what)")
             }
+            let (gotY, gotCodes, gotDX) = run(x: x, dY: dY, height: h, width: w)
+            let what = "\(h)x\(w)"
+            XCTAssertEqual(gotY.map(\.bitPattern), y.map(\.bitPattern), "outputs, \(what)")
+            XCTAssertEqual(gotCodes, codes, "codes, \(what)")
+            XCTAssertEqual(gotDX.map(\.bitPattern), dX.map(\.bitPattern), "dX (uncovered cells untouched), \(what)")
         }
     }
 
@@ -74,17 +72,15 @@ final class PoolingTests: XCTestCase {
 
     /// A fused ReLU's mask (`positive`) passes a gradient exactly where `reluMask` would: > 0, not 0, -0, negatives or NaN.
     func testPositiveMaskIsReluMaskThenTheBackward() {
-        do {
-            for (index, (h, w)) in shapes.enumerated() {
-                let x = randomArray(h * w, seed: UInt64(400 + index)), dY = randomArray((h / 2) * (w / 2), seed: UInt64(500 + index))
-                var positive = randomArray(dY.count, seed: UInt64(600 + index))
-                for i in stride(from: 0, to: positive.count, by: 5) { positive[i] = [0, -0.0, .nan, 1e-40][(i / 5) % 4] }
-                var masked = dY
-                for i in masked.indices where !(positive[i] > 0) { masked[i] = 0 }
-                let expected = run(x: x, dY: masked, height: h, width: w)
-                let got = run(x: x, dY: dY, positive: positive, height: h, width: w)
-                XCTAssertEqual(got.dX.map(\.bitPattern), expected.dX.map(\.bitPattern), "\(h)x\(w)")
-            }
+        for (index, (h, w)) in shapes.enumerated() {
+            let x = randomArray(h * w, seed: UInt64(400 + index)), dY = randomArray((h / 2) * (w / 2), seed: UInt64(500 + index))
+            var positive = randomArray(dY.count, seed: UInt64(600 + index))
+            for i in stride(from: 0, to: positive.count, by: 5) { positive[i] = [0, -0.0, .nan, 1e-40][(i / 5) % 4] }
+            var masked = dY
+            for i in masked.indices where !(positive[i] > 0) { masked[i] = 0 }
+            let expected = run(x: x, dY: masked, height: h, width: w)
+            let got = run(x: x, dY: dY, positive: positive, height: h, width: w)
+            XCTAssertEqual(got.dX.map(\.bitPattern), expected.dX.map(\.bitPattern), "\(h)x\(w)")
         }
     }
 
