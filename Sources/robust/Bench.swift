@@ -104,20 +104,41 @@ struct BenchGEMM: ParsableCommand {
 struct BenchPeak: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peak",
-        abstract: "Measured FP32 peak of one core (register-only FMA loop), the yardstick for GEMM efficiency."
+        abstract: "Measured FP32 peak of one core (register-only FMA loop), the yardstick for GEMM efficiency.",
+        discussion: """
+        A speed target is physically out of reach when the FLOP rate it needs exceeds what the cores can do: \
+        scripts/compare_torch_speed.py reads this (--json) to print each case's share of it.
+        """
     )
 
     @Option(help: "Timed runs (the median is reported).")
     var runs: Int = 7
 
+    @Flag(help: "Print one JSON object instead of text (without AVX-512 it has no peak_gflops_* keys).")
+    var json = false
+
+    /// One core's figures, GFLOP/s.
+    struct Result: Encodable {
+        var kernel: String
+        var peak_gflops_median: Double?, peak_gflops_min: Double?, peak_gflops_max: Double?
+        var microkernel_gflops_median: Double, microkernel_gflops_min: Double, microkernel_gflops_max: Double
+    }
+
     func run() throws {
         let kernel = MicroKernel.detected()
-        if let s = benchPeakGFLOPS(kernel, runs: max(5, runs)) {
+        let peak = benchPeakGFLOPS(kernel, runs: max(5, runs))
+        let k = benchMicroKernelGFLOPS(kernel, runs: max(5, runs))
+        if json {
+            printJSONLine(Result(kernel: kernel.name, peak_gflops_median: peak?.median, peak_gflops_min: peak?.min,
+                                 peak_gflops_max: peak?.max, microkernel_gflops_median: k.median,
+                                 microkernel_gflops_min: k.min, microkernel_gflops_max: k.max))
+            return
+        }
+        if let s = peak {
             print(String(format: "peak one core (register-only FMA loop): median %.1f GFLOP/s (min %.1f, max %.1f)", s.median, s.min, s.max))
         } else {
             print("peak: no AVX-512 on this CPU; the FMA probe is written for AVX-512 registers")
         }
-        let k = benchMicroKernelGFLOPS(kernel, runs: max(5, runs))
         print(String(format: "micro-kernel %@ with panels in L1: median %.1f GFLOP/s (min %.1f, max %.1f)",
                      kernel.name as NSString, k.median, k.min, k.max))
     }

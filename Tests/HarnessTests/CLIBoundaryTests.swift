@@ -91,6 +91,23 @@ final class CLIBoundaryTests: XCTestCase {
         for failure in failures.compactMap({ $0 }) { XCTFail(failure) }
     }
 
+    /// `bench peak --json` is one JSON object whose figures scripts/compare_torch_speed.py reads: positive
+    /// GFLOP/s, the peak present exactly when the kernel has a probe (AVX-512), min <= median <= max.
+    func testBenchPeakJSON() throws {
+        let result = try runCommand(try builtRobustBinary(), ["bench", "peak", "--runs", "5", "--json"])
+        XCTAssertEqual(result.code, 0, result.stderr)
+        XCTAssertEqual(result.stdout.filter { $0 == "\n" }.count, 1, result.stdout)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let kernel = try XCTUnwrap(object["kernel"] as? String)
+        var prefixes = ["microkernel_gflops"]
+        if kernel.hasPrefix("avx512") { prefixes.append("peak_gflops") } else { XCTAssertNil(object["peak_gflops_median"]) }
+        for prefix in prefixes {
+            let low = try XCTUnwrap(object[prefix + "_min"] as? Double), median = try XCTUnwrap(object[prefix + "_median"] as? Double)
+            let high = try XCTUnwrap(object[prefix + "_max"] as? Double)
+            XCTAssertTrue(0 < low && low <= median && median <= high, "\(prefix): \(low) \(median) \(high)")
+        }
+    }
+
     /// `bench paced` answers each case line with the seconds of one batch, and refuses an unknown line;
     /// `bench attack` refuses more images than the test set has (it trapped on the index before).
     func testBenchPacedProtocolAndBatchLimits() throws {
