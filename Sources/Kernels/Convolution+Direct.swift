@@ -21,8 +21,15 @@ public struct DirectConvolutionTiles: Sendable {
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) -> Void
 
+    /// See `pixelTileAVX512` and `convolvePixels`.
+    public typealias Pixels = @Sendable (
+        _ k: Int, _ alpha: Float, _ w: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+        _ stride: Int, _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int
+    ) -> Void
+
     public let forward: Forward
     public let nineTapColumns: NineTapColumns
+    public let pixels: Pixels
     /// Output rows per forward tile (the packed A micro-panel's height).
     public static let rows = 8
     /// Columns per vector; outputs narrower than this take the GEMM paths.
@@ -34,9 +41,16 @@ public struct DirectConvolutionTiles: Sendable {
     /// Output positions per nine-tap tile; smaller images take the GEMM path.
     public static let nineTapWidth = 32
 
-    public init(forward: @escaping Forward, nineTapColumns: @escaping NineTapColumns) {
+    /// Output pixels and channels per pixel tile.
+    public static let pixelWidth = 7, pixelChannels = 32
+    /// Pixel tiles only from this depth: shallower, the per-tile transpose to the output planes costs
+    /// more than the padding columns it saves (a first layer's depth 9 ran 3x slower).
+    public static let pixelMinimumDepth = 64
+
+    public init(forward: @escaping Forward, nineTapColumns: @escaping NineTapColumns, pixels: @escaping Pixels) {
         self.forward = forward
         self.nineTapColumns = nineTapColumns
+        self.pixels = pixels
     }
 }
 

@@ -106,6 +106,12 @@ public func sgemm(
     // Strided: in place over the phases when the window is at least the stride (a 1x1 stride-2
     // kernel's depth is one channel per row: its tiles are all copy-out, and packing ran it 1.4x faster).
     let phases = g.stride > 1 && g.kernelHeight >= g.stride && g.kernelWidth >= g.stride
+    if let direct = context.gemm.kernel.direct, let blocks = packedA.channelBlocks,
+       g.outWidth >= DirectConvolutionTiles.pixelWidth, beta == 0, threads == 1 {
+        convolvePixels(direct.pixels, blocks: UnsafePointer(blocks.pointer), m: packedA.m, k: packedA.k, image: image,
+                       geometry: g, alpha: alpha, rowBias: rowBias, c: c, ldc: ldc, context: context)
+        return
+    }
     if let direct = context.gemm.kernel.direct, g.takesDirectForward(depth: packedA.k, kc: context.gemm.kc), beta == 0, threads == 1 {
         convolveDirect(direct.forward, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
                        c: c, ldc: ldc, context: context)
@@ -300,13 +306,20 @@ public final class PackedA: @unchecked Sendable {
     let kernelName: String
     private let panels: Int
     private let buffer: AlignedBuffer
+    /// op(A) again in blocks of 32 rows, `[block][k][32]`, for the pixel tile (`convolvePixels`); made
+    /// when asked, the kernel has the tile and the shape can take it (`takesPixelTiles`), nil otherwise.
+    let channelBlocks: AlignedBuffer?
 
     /// Packs op(A) for `context`'s kernel and k passes.
-    public convenience init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, for context: ExecutionContext) {
-        self.init(trans, a: a, lda: lda, m: m, k: k, gemm: context.gemm)
+    /// `pixelTiles`: also pack the blocks the pixel tile reads, for a convolution's weights (where the
+    /// shape allows, see `takesPixelTiles`).
+    public convenience init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, for context: ExecutionContext,
+                            pixelTiles: Bool = false) {
+        self.init(trans, a: a, lda: lda, m: m, k: k, gemm: context.gemm, pixelTiles: pixelTiles)
     }
 
-    public init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, gemm context: GEMMContext) {
+    public init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, gemm context: GEMMContext,
+                pixelTiles: Bool = false) {
         precondition(m >= 0 && k >= 0, "PackedA: negative size m=\(m) k=\(k)")
         precondition(lda >= max(1, trans == .n ? k : m), "PackedA: lda=\(lda) too small for op(A) \(m)x\(k) (trans \(trans))")
         (self.m, self.k, mr, kernelName) = (m, k, context.kernel.mr, context.kernel.name)
@@ -320,6 +333,27 @@ public final class PackedA: @unchecked Sendable {
             pc += kc
             pass += 1
         }
+        if pixelTiles, context.kernel.direct != nil, PackedA.takesPixelTiles(m: m, k: k, kc: context.kc) {
+            let blocks = AlignedBuffer(count: m * k), width = DirectConvolutionTiles.pixelChannels
+            for row in 0..<m {
+                let block = blocks.pointer + (row / width) * k * width + row % width
+                for q in 0..<k { block[q * width] = trans == .n ? a[row * lda + q] : a[q * lda + row] }
+            }
+            channelBlocks = blocks
+        } else {
+            channelBlocks = nil
+        }
+    }
+
+    /// Whether this pack has the pixel tile's blocks.
+    public var takesPixelTiles: Bool { channelBlocks != nil }
+
+    /// Whether an `m x k` A is packed for the pixel tile too: whole 32-channel blocks (a partial block
+    /// would compute zero channels), one k pass (the tile's sums are the GEMM tile's only then), and deep
+    /// enough (`DirectConvolutionTiles.pixelMinimumDepth`).
+    static func takesPixelTiles(m: Int, k: Int, kc: Int) -> Bool {
+        m > 0 && m % DirectConvolutionTiles.pixelChannels == 0 && k >= DirectConvolutionTiles.pixelMinimumDepth
+            && k <= KPartition(k: k, kc: kc).kc
     }
 
     /// True when this pack was made for `context`'s kernel and k passes (a cache checks it before reuse).

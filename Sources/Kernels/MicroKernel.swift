@@ -38,7 +38,8 @@ public struct MicroKernel: Sendable {
     public static let avx512 = MicroKernel(name: "avx512-8x32", mr: 8, nr: 32, run: sgemmMicroKernelAVX512,
                                            runIndirect: sgemmMicroKernelAVX512Indirect,
                                            direct: DirectConvolutionTiles(forward: directConvolutionAVX512,
-                                                                          nineTapColumns: nineTapColumnsAVX512))
+                                                                          nineTapColumns: nineTapColumnsAVX512,
+                                                                          pixels: pixelTileAVX512))
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
     public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil, direct: nil)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.

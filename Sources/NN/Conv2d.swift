@@ -101,7 +101,7 @@ public final class Conv2d: Layer {
         var y = Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth])
         // The weights are packed once for the whole batch (and kept while they do not change).
         let packedW = cachedPack(&packedForward, context: context) {
-            weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k, for: context) }
+            weight.value.withUnsafePointer { PackedA(.n, a: $0, lda: k, m: o, k: k, for: context, pixelTiles: true) }
         }
         let biasValues = bias?.value.storage ?? []
         x.withUnsafePointer { xp in
@@ -336,7 +336,7 @@ public final class Conv2d: Layer {
                 for t in 0..<kk { flipped[(ch * o + oc) * kk + t] = weight.value.storage[(oc * c + ch) * kk + kk - 1 - t] }
             }
         }
-        return flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk, for: context) }
+        return flipped.withUnsafeBufferPointer { PackedA(.n, a: $0.baseAddress!, lda: o * kk, m: c, k: o * kk, for: context, pixelTiles: true) }
     }
 
     /// dW += sum_i dY_i [O, OH*OW] * col_i^T [OH*OW, C*kh*kw]; db += sum of dY per channel.
