@@ -14,8 +14,12 @@ public struct TrainRequest: Sendable {
     public var dataDirectory: String?
     public var samples: Int?
     public var config: TrainConfig
-    /// Output path without extension: writes `<out>.safetensors` and `<out>.json`.
+    /// Output path, with or without `.safetensors`: see `checkpointPath`.
     public var out: String
+
+    /// Where the weights go: `out`, with `.safetensors` added when it lacks it (the card goes beside
+    /// them, `ModelCard.path(forCheckpoint:)`).
+    public var checkpointPath: String { out.hasSuffix(".safetensors") ? out : out + ".safetensors" }
 
     public init(architecture: String, dataset: String, dataDirectory: String?, samples: Int?, config: TrainConfig, out: String) {
         (self.architecture, self.dataset, self.dataDirectory, self.samples, self.config, self.out) =
@@ -96,7 +100,7 @@ public func trainModel(_ request: TrainRequest, context: ExecutionContext, progr
     if let data = try? encoder.encode(c), let json = String(data: data, encoding: .utf8) {
         recipe["config"] = .string(json)
     }
-    let path = request.out.hasSuffix(".safetensors") ? request.out : request.out + ".safetensors"
+    let path = request.checkpointPath
     let directory = parentDirectory(of: path)
     if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     do {

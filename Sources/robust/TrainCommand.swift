@@ -274,7 +274,8 @@ struct TrainCommand: ParsableCommand {
             guarantee = String(format: ", (ε %.2f, δ ", epsilon) + ProgressBar.scientific(privacy.delta)
                 + String(format: ")-DP with σ %.4g", privacy.noiseMultiplier)
         }
-        print("wrote \(out).safetensors and \(out).json: \(card.architecture), \(card.parameterCount) parameters, "
+        let weights = request.checkpointPath
+        print("wrote \(weights) and \(ModelCard.path(forCheckpoint: weights)): \(card.architecture), \(card.parameterCount) parameters, "
               + "clean test accuracy \(accuracy)\(guarantee), median \(Int(speed)) train images/s, \(Int(report.seconds)) s")
     }
 }

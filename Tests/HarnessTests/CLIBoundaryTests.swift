@@ -91,6 +91,24 @@ final class CLIBoundaryTests: XCTestCase {
         for failure in failures.compactMap({ $0 }) { XCTFail(failure) }
     }
 
+    /// `train` names the files it wrote, with or without `.safetensors` in `--out` (it printed
+    /// `m.safetensors.safetensors` for `--out m.safetensors`).
+    func testTrainNamesTheFilesItWrote() throws {
+        let binary = try builtRobustBinary()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("train-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for out in ["\(folder)/a.safetensors", "\(folder)/b"] {
+            let result = try runCommand(binary, ["train", "--model", "mlp", "--epochs", "1", "--samples", "8", "--batch-size", "8",
+                                                 "--threads", "1", "--out", out])
+            XCTAssertEqual(result.code, 0, result.stderr)
+            let stem = out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out
+            XCTAssertTrue(result.stdout.hasPrefix("wrote \(stem).safetensors and \(stem).json: mlp, "), result.stdout)
+            for file in [stem + ".safetensors", stem + ".json"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: file), file)
+            }
+        }
+    }
+
     /// `bench peak --json` is one JSON object whose figures scripts/compare_torch_speed.py reads: positive
     /// GFLOP/s, the peak present exactly when the kernel has a probe (AVX-512), min <= median <= max.
     func testBenchPeakJSON() throws {
