@@ -27,16 +27,9 @@ public struct DirectConvolutionTiles: Sendable {
         _ stride: Int, _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int
     ) -> Void
 
-    /// See `tapReuseTile16AVX512` and `convolveTapReuse16`.
-    public typealias TapReuse16 = @Sendable (
-        _ groups: Int, _ alpha: Float, _ w: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
-        _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int
-    ) -> Void
-
     public let forward: Forward
     public let nineTapColumns: NineTapColumns
     public let pixels: Pixels
-    public let tapReuse16: TapReuse16
     /// Output rows per forward tile (the packed A micro-panel's height).
     public static let rows = 8
     /// Columns per vector; outputs narrower than this take the GEMM paths.
@@ -50,18 +43,14 @@ public struct DirectConvolutionTiles: Sendable {
 
     /// Output pixels and channels per pixel tile.
     public static let pixelWidth = 7, pixelChannels = 32
-    /// Output pixels and channels per tap-reuse tile (16-channel layers, stride 1, windows 3 wide).
-    public static let tapReuseWidth = 14, tapReuseChannels = 16
     /// Pixel tiles only from this depth: shallower, the per-tile transpose to the output planes costs
     /// more than the padding columns it saves (a first layer's depth 9 ran 3x slower).
     public static let pixelMinimumDepth = 64
 
-    public init(forward: @escaping Forward, nineTapColumns: @escaping NineTapColumns, pixels: @escaping Pixels,
-                tapReuse16: @escaping TapReuse16) {
+    public init(forward: @escaping Forward, nineTapColumns: @escaping NineTapColumns, pixels: @escaping Pixels) {
         self.forward = forward
         self.nineTapColumns = nineTapColumns
         self.pixels = pixels
-        self.tapReuse16 = tapReuse16
     }
 }
 

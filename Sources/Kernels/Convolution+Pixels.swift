@@ -4,7 +4,7 @@
 /// Why: the in-place GEMM tile computes the padding columns of every output row and splits strided
 /// images into phases; resnet-lite's 14x14 and 7x7 layers and the cnn's second layer ran at 60-75 % of
 /// the core's peak that way, its stride-2 layers at 40-50 % (BENCHMARKS.md, 2026-12-01, fourth session).
-/// Bit-identical to the other forward paths (same FMA chain per output: `pixelBlockChannels` admits only
+/// Bit-identical to the other forward paths (same FMA chain per output: `takesPixelTiles` admits only
 /// one k pass). `blocks` is `PackedA.channelBlocks`; rows past a row's end are not computed: the last
 /// tile of a row starts `ow - 7` (equal values stored twice).
 func convolvePixels(_ tile: DirectConvolutionTiles.Pixels, blocks: UnsafePointer<Float>, m: Int, k: Int,
@@ -40,48 +40,6 @@ func convolvePixels(_ tile: DirectConvolutionTiles.Pixels, blocks: UnsafePointer
         }
     }
     // An unpadded image is read where it is.
-    if p == 0 { return run(image) }
-    context.workspaces.with(g.channels * hp * wp) { padded in
-        padImage(image, g, into: padded)
-        run(UnsafePointer(padded))
-    }
-}
-
-extension ConvGeometry {
-    /// Whether a 16-channel-block convolution runs by the tap-reuse tile: stride 1, a window 3 wide,
-    /// outputs at least a tile (14) wide.
-    public var takesTapReuse: Bool { stride == 1 && kernelWidth == 3 && outWidth >= DirectConvolutionTiles.tapReuseWidth }
-}
-
-/// `C := alpha * A * im2col(image) (+ rowBias)` for one image by the tap-reuse tile (14 output pixels of
-/// a row x 16 output channels, each input pixel broadcast once for its three taps), for 16-channel
-/// blocks (`g.takesTapReuse`). Why: 16-channel layers (resnet-lite's first stage, 36 % of its work) fill
-/// one vector of channels, so a tap at a time loads as much as it multiplies; the direct tile ran them at
-/// 65-70 % of peak, computing an eighth of its columns past 28-wide rows. Bit-identical to the other paths.
-func convolveTapReuse16(_ tile: DirectConvolutionTiles.TapReuse16, blocks: UnsafePointer<Float>, m: Int,
-                        image: UnsafePointer<Float>, geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
-                        c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
-    let width = DirectConvolutionTiles.tapReuseWidth, channels = DirectConvolutionTiles.tapReuseChannels
-    precondition(g.takesTapReuse && m % channels == 0, "convolveTapReuse16: \(m) channels on \(g)")
-    let p = g.padding, kh = g.kernelHeight, hp = g.height + 2 * p, wp = g.width + 2 * p, oh = g.outHeight, ow = g.outWidth
-    let groups = g.channels * kh, k = groups * 3
-    func run(_ source: UnsafePointer<Float>) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: groups) { offsets in
-            for ch in 0..<g.channels { for i in 0..<kh { offsets[ch * kh + i] = (ch * hp + i) * wp } }
-            for block in 0..<(m / channels) {
-                let w = blocks + block * k * channels, bias = rowBias.map { $0 + block * channels }
-                let out = c + block * channels * ldc
-                for oy in 0..<oh {
-                    var x = 0
-                    while x < ow {
-                        let at = min(x, ow - width)
-                        tile(groups, alpha, w, source + oy * wp + at, offsets.baseAddress!, bias, out + oy * ow + at, ldc, channels)
-                        x += width
-                    }
-                }
-            }
-        }
-    }
     if p == 0 { return run(image) }
     context.workspaces.with(g.channels * hp * wp) { padded in
         padImage(image, g, into: padded)

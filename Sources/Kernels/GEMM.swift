@@ -106,17 +106,11 @@ public func sgemm(
     // Strided: in place over the phases when the window is at least the stride (a 1x1 stride-2
     // kernel's depth is one channel per row: its tiles are all copy-out, and packing ran it 1.4x faster).
     let phases = g.stride > 1 && g.kernelHeight >= g.stride && g.kernelWidth >= g.stride
-    if let direct = context.gemm.kernel.direct, let blocks = packedA.channelBlocks, beta == 0, threads == 1 {
-        if packedA.blockChannels == DirectConvolutionTiles.pixelChannels, g.outWidth >= DirectConvolutionTiles.pixelWidth {
-            convolvePixels(direct.pixels, blocks: UnsafePointer(blocks.pointer), m: packedA.m, k: packedA.k, image: image,
-                           geometry: g, alpha: alpha, rowBias: rowBias, c: c, ldc: ldc, context: context)
-            return
-        }
-        if packedA.blockChannels == DirectConvolutionTiles.tapReuseChannels, g.takesTapReuse {
-            convolveTapReuse16(direct.tapReuse16, blocks: UnsafePointer(blocks.pointer), m: packedA.m, image: image,
-                               geometry: g, alpha: alpha, rowBias: rowBias, c: c, ldc: ldc, context: context)
-            return
-        }
+    if let direct = context.gemm.kernel.direct, let blocks = packedA.channelBlocks,
+       g.outWidth >= DirectConvolutionTiles.pixelWidth, beta == 0, threads == 1 {
+        convolvePixels(direct.pixels, blocks: UnsafePointer(blocks.pointer), m: packedA.m, k: packedA.k, image: image,
+                       geometry: g, alpha: alpha, rowBias: rowBias, c: c, ldc: ldc, context: context)
+        return
     }
     if let direct = context.gemm.kernel.direct, g.takesDirectForward(depth: packedA.k, kc: context.gemm.kc), beta == 0, threads == 1 {
         convolveDirect(direct.forward, packedA: packedA, image: image, geometry: g, alpha: alpha, rowBias: rowBias,
@@ -312,16 +306,13 @@ public final class PackedA: @unchecked Sendable {
     let kernelName: String
     private let panels: Int
     private let buffer: AlignedBuffer
-    /// op(A) again in blocks of `blockChannels` rows, `[block][k][blockChannels]`, for the pixel tiles
-    /// (`convolvePixels`, `convolveTapReuse16`); made when asked and the shape can take a tile
-    /// (`pixelBlockChannels`), nil otherwise.
+    /// op(A) again in blocks of 32 rows, `[block][k][32]`, for the pixel tile (`convolvePixels`); made
+    /// when asked, the kernel has the tile and the shape can take it (`takesPixelTiles`), nil otherwise.
     let channelBlocks: AlignedBuffer?
-    /// 32 (the pixel tile), 16 (the tap-reuse tile) or 0 (no blocks).
-    public let blockChannels: Int
 
     /// Packs op(A) for `context`'s kernel and k passes.
-    /// `pixelTiles`: also pack the blocks the pixel tiles read, for a convolution's weights (where the
-    /// shape allows, see `pixelBlockChannels`).
+    /// `pixelTiles`: also pack the blocks the pixel tile reads, for a convolution's weights (where the
+    /// shape allows, see `takesPixelTiles`).
     public convenience init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, for context: ExecutionContext,
                             pixelTiles: Bool = false) {
         self.init(trans, a: a, lda: lda, m: m, k: k, gemm: context.gemm, pixelTiles: pixelTiles)
@@ -342,9 +333,8 @@ public final class PackedA: @unchecked Sendable {
             pc += kc
             pass += 1
         }
-        blockChannels = pixelTiles ? PackedA.pixelBlockChannels(m: m, k: k, gemm: context) ?? 0 : 0
-        if blockChannels > 0 {
-            let blocks = AlignedBuffer(count: m * k), width = blockChannels
+        if pixelTiles, context.kernel.direct != nil, PackedA.takesPixelTiles(m: m, k: k, kc: context.kc) {
+            let blocks = AlignedBuffer(count: m * k), width = DirectConvolutionTiles.pixelChannels
             for row in 0..<m {
                 let block = blocks.pointer + (row / width) * k * width + row % width
                 for q in 0..<k { block[q * width] = trans == .n ? a[row * lda + q] : a[q * lda + row] }
@@ -355,13 +345,15 @@ public final class PackedA: @unchecked Sendable {
         }
     }
 
-    /// The channel blocks an `m x k` A is packed in for a pixel tile: whole blocks (a partial one would
-    /// compute zero channels) of 32, else of 16; one k pass (the tiles' sums are the GEMM tile's only
-    /// then); deep enough (`DirectConvolutionTiles.pixelMinimumDepth`); nil when the kernel has no tiles.
-    static func pixelBlockChannels(m: Int, k: Int, gemm context: GEMMContext) -> Int? {
-        guard context.kernel.direct != nil, m > 0, k >= DirectConvolutionTiles.pixelMinimumDepth,
-              k <= KPartition(k: k, kc: context.kc).kc else { return nil }
-        return [DirectConvolutionTiles.pixelChannels, DirectConvolutionTiles.tapReuseChannels].first { m % $0 == 0 }
+    /// Whether this pack has the pixel tile's blocks.
+    public var takesPixelTiles: Bool { channelBlocks != nil }
+
+    /// Whether an `m x k` A is packed for the pixel tile too: whole 32-channel blocks (a partial block
+    /// would compute zero channels), one k pass (the tile's sums are the GEMM tile's only then), and deep
+    /// enough (`DirectConvolutionTiles.pixelMinimumDepth`).
+    static func takesPixelTiles(m: Int, k: Int, kc: Int) -> Bool {
+        m > 0 && m % DirectConvolutionTiles.pixelChannels == 0 && k >= DirectConvolutionTiles.pixelMinimumDepth
+            && k <= KPartition(k: k, kc: kc).kc
     }
 
     /// True when this pack was made for `context`'s kernel and k passes (a cache checks it before reuse).

@@ -39,8 +39,7 @@ public struct MicroKernel: Sendable {
                                            runIndirect: sgemmMicroKernelAVX512Indirect,
                                            direct: DirectConvolutionTiles(forward: directConvolutionAVX512,
                                                                           nineTapColumns: nineTapColumnsAVX512,
-                                                                          pixels: pixelTileAVX512,
-                                                                          tapReuse16: tapReuseTile16AVX512))
+                                                                          pixels: pixelTileAVX512))
     /// 6x16 with SIMD8 (AVX2 + FMA). Needs `avx2` and `fma`.
     public static let avx2 = MicroKernel(name: "avx2-6x16", mr: 6, nr: 16, run: sgemmMicroKernelAVX2, runIndirect: nil, direct: nil)
     /// 4x8 portable kernel: no CPU flags, runs on any x86-64 or arm64.

@@ -61,89 +61,15 @@ private func pixelTile(
         t[8] = a40 * alpha; t[9] = a41 * alpha; t[10] = a50 * alpha; t[11] = a51 * alpha
         t[12] = a60 * alpha; t[13] = a61 * alpha
         UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 7 * 32) { tile in
-            storeChannelRows(tile, pixels: 7, channels: 32, rowBias, out, ldo, rows)
-        }
-    }
-}
-
-/// `out[j * ldo + p] = tile[p * channels + j] (+ rowBias[j])` for `j < rows`, `p < pixels`: a tile's
-/// pixel-major sums to the channel planes (the bias added as the GEMM tile's copy-out adds it).
-@inline(__always)
-private func storeChannelRows(_ tile: UnsafePointer<Float>, pixels: Int, channels: Int, _ rowBias: UnsafePointer<Float>?,
-                              _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int) {
-    for j in 0..<rows {
-        let dst = out + j &* ldo
-        if let rowBias {
-            let b = rowBias[j]
-            for p in 0..<pixels { dst[p] = tile[p &* channels &+ j] + b }
-        } else {
-            for p in 0..<pixels { dst[p] = tile[p &* channels &+ j] }
-        }
-    }
-}
-
-/// The tap-reuse tile for 16-channel layers: 14 output pixels of one row x 16 output channels, for a
-/// stride-1 window 3 wide. Each pixel of an input row is broadcast once and meets the three weights of
-/// its row of taps (`acc[p] += w_j * x[p + j]`): 16 broadcasts and 3 weight loads per 42 FMAs, where a
-/// tap at a time would load 15 per 14 (that version tied the direct tile: load-bound).
-///
-/// `groups` = `C * kh`, group `g` = (channel, tap row) in order, reading `source + offsets[g]`; `w` holds
-/// `3 * groups` rows of 16 weights, tap (g, j) at row `3g + j`. Each output's FMAs run in the GEMM's k
-/// order (c, i, j): output p meets j = 0, 1, 2 at pixels p, p + 1, p + 2, in that order. Results go to
-/// the planes as `pixelTileAVX512`'s (`out[j * ldo + p]`, `p < 14`).
-@inline(never) @Sendable
-public func tapReuseTile16AVX512(
-    _ groups: Int, _ alpha: Float, _ w: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
-    _ rowBias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ rows: Int
-) {
-    typealias V = SIMD16<Float>
-    var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V()
-    var a7 = V(), a8 = V(), a9 = V(), a10 = V(), a11 = V(), a12 = V(), a13 = V()
-    let weights = UnsafeRawPointer(w)
-    for g in 0..<groups {
-        let x = source + offsets[g], row = weights + g &* 192
-        let w0 = row.load(as: V.self), w1 = row.load(fromByteOffset: 64, as: V.self)
-        let w2 = row.load(fromByteOffset: 128, as: V.self)
-        var v: V
-        v = V(repeating: x[0])
-        a0 = a0.addingProduct(w0, v)
-        v = V(repeating: x[1])
-        a1 = a1.addingProduct(w0, v); a0 = a0.addingProduct(w1, v)
-        v = V(repeating: x[2])
-        a2 = a2.addingProduct(w0, v); a1 = a1.addingProduct(w1, v); a0 = a0.addingProduct(w2, v)
-        v = V(repeating: x[3])
-        a3 = a3.addingProduct(w0, v); a2 = a2.addingProduct(w1, v); a1 = a1.addingProduct(w2, v)
-        v = V(repeating: x[4])
-        a4 = a4.addingProduct(w0, v); a3 = a3.addingProduct(w1, v); a2 = a2.addingProduct(w2, v)
-        v = V(repeating: x[5])
-        a5 = a5.addingProduct(w0, v); a4 = a4.addingProduct(w1, v); a3 = a3.addingProduct(w2, v)
-        v = V(repeating: x[6])
-        a6 = a6.addingProduct(w0, v); a5 = a5.addingProduct(w1, v); a4 = a4.addingProduct(w2, v)
-        v = V(repeating: x[7])
-        a7 = a7.addingProduct(w0, v); a6 = a6.addingProduct(w1, v); a5 = a5.addingProduct(w2, v)
-        v = V(repeating: x[8])
-        a8 = a8.addingProduct(w0, v); a7 = a7.addingProduct(w1, v); a6 = a6.addingProduct(w2, v)
-        v = V(repeating: x[9])
-        a9 = a9.addingProduct(w0, v); a8 = a8.addingProduct(w1, v); a7 = a7.addingProduct(w2, v)
-        v = V(repeating: x[10])
-        a10 = a10.addingProduct(w0, v); a9 = a9.addingProduct(w1, v); a8 = a8.addingProduct(w2, v)
-        v = V(repeating: x[11])
-        a11 = a11.addingProduct(w0, v); a10 = a10.addingProduct(w1, v); a9 = a9.addingProduct(w2, v)
-        v = V(repeating: x[12])
-        a12 = a12.addingProduct(w0, v); a11 = a11.addingProduct(w1, v); a10 = a10.addingProduct(w2, v)
-        v = V(repeating: x[13])
-        a13 = a13.addingProduct(w0, v); a12 = a12.addingProduct(w1, v); a11 = a11.addingProduct(w2, v)
-        v = V(repeating: x[14])
-        a13 = a13.addingProduct(w1, v); a12 = a12.addingProduct(w2, v)
-        v = V(repeating: x[15])
-        a13 = a13.addingProduct(w2, v)
-    }
-    withUnsafeTemporaryAllocation(of: V.self, capacity: 14) { t in
-        t[0] = a0 * alpha; t[1] = a1 * alpha; t[2] = a2 * alpha; t[3] = a3 * alpha; t[4] = a4 * alpha
-        t[5] = a5 * alpha; t[6] = a6 * alpha; t[7] = a7 * alpha; t[8] = a8 * alpha; t[9] = a9 * alpha
-        t[10] = a10 * alpha; t[11] = a11 * alpha; t[12] = a12 * alpha; t[13] = a13 * alpha
-        UnsafeRawPointer(t.baseAddress!).withMemoryRebound(to: Float.self, capacity: 14 * 16) { tile in
-            storeChannelRows(tile, pixels: 14, channels: 16, rowBias, out, ldo, rows)
+            for j in 0..<rows {
+                let dst = out + j &* ldo
+                if let rowBias {
+                    let b = rowBias[j]
+                    for p in 0..<7 { dst[p] = tile[p &* 32 &+ j] + b }
+                } else {
+                    for p in 0..<7 { dst[p] = tile[p &* 32 &+ j] }
+                }
+            }
         }
     }
 }

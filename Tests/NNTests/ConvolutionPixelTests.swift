@@ -2,17 +2,14 @@ import Kernels
 import XCTest
 import _TestSupport
 
-/// The pixel tile and the tap-reuse tile (`Convolution+Pixels.swift`) against im2col followed by the
-/// plain GEMM and the bias added per row: the same FMA chain per output, so equal bit for bit; and
-/// against the naive convolution within rounding.
+/// The pixel tile (`Convolution+Pixels.swift`) against im2col followed by the plain GEMM and the bias
+/// added per row: the same FMA chain per output, so equal bit for bit; and against the naive
+/// convolution within rounding.
 final class ConvolutionPixelTests: XCTestCase {
-    /// Pixel tiles (32-channel blocks, 7 pixels): output widths 7 (one tile), 8 (the last tile overlaps 6
-    /// pixels), 13 and 23 (primes), 14 (the cnn's and resnet-lite's), one-row images; strides 1, 2 and 3
-    /// (3 reads no phase layout); padding 0 to 2; a 5x5 and a 3x1 window, 1x1 at stride 2; depths 64 (the
-    /// least taken), 72, 400, 576 and 639 (the most in one k pass); 32, 64 and 96 output channels.
-    /// Tap-reuse tiles (16-channel blocks, 14 pixels, stride 1, windows 3 wide): resnet-lite's first stage,
-    /// widths 14 (one tile) and 15, a 5x3 window, 16 and 48 channels; and 16-channel layers the tile does
-    /// not take (stride 2, a 5-wide window), which must fall back.
+    /// Output widths 7 (one tile), 8 (the last tile overlaps 6 pixels), 13 and 23 (primes), 14 (the cnn's
+    /// and resnet-lite's), one-row images; strides 1, 2 and 3 (3 reads no phase layout); padding 0 to 2;
+    /// a 5x5 and a 3x1 window, 1x1 at stride 2; depths 64 (the least taken), 72, 400, 576 and 639 (the
+    /// most in one k pass); 32, 64 and 96 output channels.
     let cases: [(geometry: ConvGeometry, outChannels: Int)] = [
         (ConvGeometry(channels: 32, height: 14, width: 14, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 64),
         (ConvGeometry(channels: 64, height: 7, width: 7, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 64),
@@ -24,12 +21,6 @@ final class ConvolutionPixelTests: XCTestCase {
         (ConvGeometry(channels: 16, height: 1, width: 23, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2), 32),
         (ConvGeometry(channels: 32, height: 4, width: 9, kernelHeight: 3, kernelWidth: 1, stride: 1, padding: 1), 32),
         (ConvGeometry(channels: 64, height: 15, width: 15, kernelHeight: 1, kernelWidth: 1, stride: 2, padding: 0), 64),
-        (ConvGeometry(channels: 16, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 16),
-        (ConvGeometry(channels: 8, height: 3, width: 14, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1), 16),
-        (ConvGeometry(channels: 11, height: 4, width: 17, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 0), 48),
-        (ConvGeometry(channels: 16, height: 5, width: 20, kernelHeight: 5, kernelWidth: 3, stride: 1, padding: 1), 16),
-        (ConvGeometry(channels: 16, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1), 16),
-        (ConvGeometry(channels: 8, height: 9, width: 20, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2), 16),
     ]
 
     func testPixelTilesAreBitIdenticalToIm2colThenGEMM() throws {
@@ -51,7 +42,7 @@ final class ConvolutionPixelTests: XCTestCase {
                 w.withUnsafeBufferPointer { wp in
                 bias.withUnsafeBufferPointer { bp in
                     let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows, for: context, pixelTiles: true)
-                    XCTAssertEqual(packed.blockChannels, o % 32 == 0 ? 32 : 16, "\(g), out \(o)")
+                    XCTAssertTrue(packed.takesPixelTiles, "\(g), out \(o): should take pixel tiles")
                     col.withUnsafeMutableBufferPointer { cp in
                         im2col(xp.baseAddress!, g, into: cp.baseAddress!)
                         expected.withUnsafeMutableBufferPointer { ep in
@@ -78,40 +69,27 @@ final class ConvolutionPixelTests: XCTestCase {
         }
     }
 
-    /// Which weights are packed for a tile: a convolution's, in whole blocks of 32 channels, else of 16,
-    /// depth 64 up to one k pass; which 16-channel layers take the tap-reuse tile; both sides of each
-    /// switch, and never for a kernel without the tiles.
+    /// Which weights are packed for the pixel tile: a convolution's, in whole 32-channel blocks, depth 64
+    /// up to one k pass; both sides of each switch, and never for a kernel without the tile.
     func testPixelTilesTakeWhole32ChannelBlocksOfOnePassFromDepth64() throws {
         guard let kernel = MicroKernel.supported.first(where: { $0.direct != nil }) else {
             throw XCTSkip("no direct tiles on this CPU")
         }
         let context = ExecutionContext(threads: 1, gemm: .tuned(for: kernel))
-        func blocks(_ m: Int, _ k: Int, _ context: ExecutionContext, asked: Bool = true) -> Int {
+        func takes(_ m: Int, _ k: Int, _ context: ExecutionContext, asked: Bool = true) -> Bool {
             let a = [Float](repeating: 1, count: m * k)
             return a.withUnsafeBufferPointer {
-                PackedA(.n, a: $0.baseAddress!, lda: k, m: m, k: k, for: context, pixelTiles: asked).blockChannels
+                PackedA(.n, a: $0.baseAddress!, lda: k, m: m, k: k, for: context, pixelTiles: asked).takesPixelTiles
             }
-        }
-        func takes(_ m: Int, _ k: Int, _ context: ExecutionContext, asked: Bool = true) -> Bool {
-            blocks(m, k, context, asked: asked) > 0
         }
         XCTAssertEqual(context.gemm.kc, 640)
         XCTAssertTrue(takes(32, 64, context))
         XCTAssertFalse(takes(32, 63, context), "depth 63: shallower than the transpose pays for")
         XCTAssertTrue(takes(64, 640, context), "depth 640: one k pass")
         XCTAssertFalse(takes(64, 641, context), "depth 641: two k passes")
-        XCTAssertEqual(blocks(96, 144, context), 32)
-        XCTAssertEqual(blocks(16, 144, context), 16, "16 channels: the tap-reuse tile's blocks")
-        XCTAssertEqual(blocks(48, 144, context), 16, "48 channels: three 16-channel blocks")
-        XCTAssertFalse(takes(24, 144, context), "24 channels: a partial block either way")
-        XCTAssertFalse(takes(16, 63, context))
-        let g = { (stride: Int, kw: Int, side: Int) in
-            ConvGeometry(channels: 16, height: side, width: side, kernelHeight: 3, kernelWidth: kw, stride: stride, padding: 1)
-        }
-        XCTAssertTrue(g(1, 3, 14).takesTapReuse)
-        XCTAssertFalse(g(1, 3, 13).takesTapReuse, "13 wide: below a tile")
-        XCTAssertFalse(g(2, 3, 28).takesTapReuse, "strided")
-        XCTAssertFalse(g(1, 1, 28).takesTapReuse, "a window 1 wide")
+        XCTAssertFalse(takes(16, 144, context), "16 channels: half a block")
+        XCTAssertFalse(takes(48, 144, context), "48 channels: a partial block")
+        XCTAssertTrue(takes(96, 144, context))
         XCTAssertFalse(takes(64, 288, ExecutionContext(threads: 1, gemm: .tuned(for: .portable))), "no pixel tile in the kernel")
         XCTAssertFalse(takes(64, 288, context, asked: false), "not a convolution's weights")
     }
@@ -130,7 +108,7 @@ final class ConvolutionPixelTests: XCTestCase {
         x.withUnsafeBufferPointer { xp in
         w.withUnsafeBufferPointer { wp in
             let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: 32, k: g.colRows, for: context, pixelTiles: true)
-            XCTAssertEqual(packed.blockChannels, 32)
+            XCTAssertTrue(packed.takesPixelTiles)
             y.withUnsafeMutableBufferPointer {
                 sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, c: $0.baseAddress!, ldc: g.colColumns,
                       on: context, threads: 1)
