@@ -311,8 +311,8 @@ public final class PackedA: @unchecked Sendable {
     let channelBlocks: AlignedBuffer?
 
     /// Packs op(A) for `context`'s kernel and k passes.
-    /// `pixelTiles`: also pack the blocks the pixel tile reads, for a convolution's weights (where the
-    /// shape allows, see `takesPixelTiles`).
+    /// `pixelTiles`: also pack the blocks the pixel tile reads, for a convolution's weights (`.n` only,
+    /// where the shape allows, see `takesPixelTiles`).
     public convenience init(_ trans: Transpose, a: UnsafePointer<Float>, lda: Int, m: Int, k: Int, for context: ExecutionContext,
                             pixelTiles: Bool = false) {
         self.init(trans, a: a, lda: lda, m: m, k: k, gemm: context.gemm, pixelTiles: pixelTiles)
@@ -333,11 +333,11 @@ public final class PackedA: @unchecked Sendable {
             pc += kc
             pass += 1
         }
-        if pixelTiles, context.kernel.direct != nil, PackedA.takesPixelTiles(m: m, k: k, kc: context.kc) {
+        if pixelTiles, trans == .n, context.kernel.direct != nil, PackedA.takesPixelTiles(m: m, k: k, kc: context.kc) {
             let blocks = AlignedBuffer(count: m * k), width = DirectConvolutionTiles.pixelChannels
             for row in 0..<m {
                 let block = blocks.pointer + (row / width) * k * width + row % width
-                for q in 0..<k { block[q * width] = trans == .n ? a[row * lda + q] : a[q * lda + row] }
+                for q in 0..<k { block[q * width] = a[row * lda + q] }
             }
             channelBlocks = blocks
         } else {

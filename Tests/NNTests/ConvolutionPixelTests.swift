@@ -92,6 +92,10 @@ final class ConvolutionPixelTests: XCTestCase {
         XCTAssertTrue(takes(96, 144, context))
         XCTAssertFalse(takes(64, 288, ExecutionContext(threads: 1, gemm: .tuned(for: .portable))), "no pixel tile in the kernel")
         XCTAssertFalse(takes(64, 288, context, asked: false), "not a convolution's weights")
+        let a = [Float](repeating: 1, count: 64 * 288)
+        XCTAssertFalse(a.withUnsafeBufferPointer {
+            PackedA(.t, a: $0.baseAddress!, lda: 64, m: 64, k: 288, for: context, pixelTiles: true).takesPixelTiles
+        }, "a transposed A (no convolution packs one)")
     }
 
     /// Narrower than a tile (6 pixels): the pack has blocks, but the layer takes another path, still
