@@ -35,40 +35,8 @@ final class ConvolutionDirectTests: XCTestCase {
         let context = ExecutionContext(threads: 1, gemm: .tuned(for: direct))
         for (index, (g, o)) in cases.enumerated() {
             XCTAssertTrue(g.takesDirectForward(depth: g.colRows, kc: context.gemm.kc), "\(g) should run directly")
-            let x = randomArray(g.imageCount, seed: UInt64(20 + index))
-            let w = randomArray(o * g.colRows, seed: UInt64(200 + index))
-            let bias = randomArray(o, seed: UInt64(400 + index))
-            let n = g.colColumns
-            for (alpha, withBias) in [(Float(1), false), (1, true), (0.75, true)] {
-                var col = [Float](repeating: .nan, count: g.colRows * n)
-                var expected = [Float](repeating: .nan, count: o * n)
-                var direct = [Float](repeating: .nan, count: o * n)
-                x.withUnsafeBufferPointer { xp in
-                w.withUnsafeBufferPointer { wp in
-                bias.withUnsafeBufferPointer { bp in
-                    let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows, for: context)
-                    col.withUnsafeMutableBufferPointer { cp in
-                        im2col(xp.baseAddress!, g, into: cp.baseAddress!)
-                        expected.withUnsafeMutableBufferPointer { ep in
-                            sgemm(packedA: packed, .n, n: n, alpha: alpha, b: cp.baseAddress!, ldb: n, c: ep.baseAddress!,
-                                  ldc: n, on: context, threads: 1)
-                        }
-                    }
-                    if withBias {
-                        for i in 0..<o { for j in 0..<n { expected[i * n + j] += bias[i] } }
-                    }
-                    direct.withUnsafeMutableBufferPointer { dp in
-                        sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, alpha: alpha,
-                              rowBias: withBias ? bp.baseAddress! : nil, c: dp.baseAddress!, ldc: n, on: context, threads: 1)
-                    }
-                }}}
-                XCTAssertNil(firstBitDifference(direct, expected), "geometry \(g), out \(o), alpha \(alpha), bias \(withBias)")
-                if alpha == 1 {
-                    let reference = conv2dReference(input: x, weight: w, bias: withBias ? bias : nil, batch: 1, outChannels: o,
-                                                    geometry: g)
-                    assertClose(direct, reference, "geometry \(g) against the naive convolution")
-                }
-            }
+            assertForwardIsBitIdenticalToIm2colThenGEMM(g, outChannels: o, seeds: (UInt64(20 + index), UInt64(200 + index),
+                                                        UInt64(400 + index)), context: context, pixelTiles: false)
         }
     }
 
@@ -138,12 +106,5 @@ final class ConvolutionDirectTests: XCTestCase {
             let reference = conv2dInputGradientReference(outputGradient: dY, weight: w, batch: 1, outChannels: c.out, geometry: g)
             assertClose(nineTaps, reference, "\(c) against the naive input gradient")
         }
-    }
-
-    /// The first index where two arrays differ in any bit (nil when identical), so a failure names
-    /// one element instead of printing both arrays.
-    private func firstBitDifference(_ a: [Float], _ b: [Float]) -> Int? {
-        guard a.count == b.count else { return -1 }
-        return a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
     }
 }

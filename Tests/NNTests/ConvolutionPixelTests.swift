@@ -29,42 +29,10 @@ final class ConvolutionPixelTests: XCTestCase {
         }
         let context = ExecutionContext(threads: 1, gemm: .tuned(for: kernel))
         for (index, (g, o)) in cases.enumerated() {
-            let x = randomArray(g.imageCount, seed: UInt64(30 + index))
-            let w = randomArray(o * g.colRows, seed: UInt64(300 + index))
-            let bias = randomArray(o, seed: UInt64(500 + index))
-            // Three columns between rows of C stay untouched (NaN) on both paths.
-            let n = g.colColumns, ldc = n + 3
-            for (alpha, withBias) in [(Float(1), false), (1, true), (0.75, true)] {
-                var col = [Float](repeating: .nan, count: g.colRows * n)
-                var expected = [Float](repeating: .nan, count: o * ldc)
-                var pixels = [Float](repeating: .nan, count: o * ldc)
-                x.withUnsafeBufferPointer { xp in
-                w.withUnsafeBufferPointer { wp in
-                bias.withUnsafeBufferPointer { bp in
-                    let packed = PackedA(.n, a: wp.baseAddress!, lda: g.colRows, m: o, k: g.colRows, for: context, pixelTiles: true)
-                    XCTAssertTrue(packed.takesPixelTiles, "\(g), out \(o): should take pixel tiles")
-                    col.withUnsafeMutableBufferPointer { cp in
-                        im2col(xp.baseAddress!, g, into: cp.baseAddress!)
-                        expected.withUnsafeMutableBufferPointer { ep in
-                            sgemm(packedA: packed, .n, n: n, alpha: alpha, b: cp.baseAddress!, ldb: n, c: ep.baseAddress!,
-                                  ldc: ldc, on: context, threads: 1)
-                        }
-                    }
-                    if withBias {
-                        for i in 0..<o { for j in 0..<n { expected[i * ldc + j] += bias[i] } }
-                    }
-                    pixels.withUnsafeMutableBufferPointer { pp in
-                        sgemm(packedA: packed, im2colOf: xp.baseAddress!, geometry: g, alpha: alpha,
-                              rowBias: withBias ? bp.baseAddress! : nil, c: pp.baseAddress!, ldc: ldc, on: context, threads: 1)
-                    }
-                }}}
-                XCTAssertNil(firstBitDifference(pixels, expected), "geometry \(g), out \(o), alpha \(alpha), bias \(withBias)")
-                if alpha == 1 {
-                    let reference = conv2dReference(input: x, weight: w, bias: withBias ? bias : nil, batch: 1, outChannels: o,
-                                                    geometry: g)
-                    let kept = (0..<o).flatMap { pixels[($0 * ldc)..<($0 * ldc + n)] }
-                    assertClose(kept, reference, "geometry \(g) against the naive convolution")
-                }
+            // Three floats after each row of C stay untouched on both paths.
+            assertForwardIsBitIdenticalToIm2colThenGEMM(g, outChannels: o, seeds: (UInt64(30 + index), UInt64(300 + index),
+                                                        UInt64(500 + index)), context: context, pixelTiles: true, ldcPadding: 3) {
+                XCTAssertTrue($0.takesPixelTiles, "\(g), out \(o): should take pixel tiles")
             }
         }
     }
@@ -119,10 +87,5 @@ final class ConvolutionPixelTests: XCTestCase {
             }
         }}
         assertClose(y, reference, "6-wide output")
-    }
-
-    private func firstBitDifference(_ a: [Float], _ b: [Float]) -> Int? {
-        guard a.count == b.count else { return -1 }
-        return a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
     }
 }
