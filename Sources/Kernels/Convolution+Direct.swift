@@ -93,21 +93,13 @@ func convolveDirect(_ tile: DirectConvolutionTiles.Forward, packedA: PackedA, im
                     geometry g: ConvGeometry, alpha: Float, rowBias: UnsafePointer<Float>?,
                     c: UnsafeMutablePointer<Float>, ldc: Int, context: ExecutionContext) {
     precondition(packedA.mr == DirectConvolutionTiles.rows, "convolveDirect: A packed in \(packedA.mr)-row panels")
-    let m = packedA.m, k = packedA.k, p = g.padding, kh = g.kernelHeight, kw = g.kernelWidth
+    let m = packedA.m, k = packedA.k, p = g.padding
     let hp = g.height + 2 * p, wp = g.width + 2 * p, ow = g.outWidth
     let vectors = DirectVectors(rows: g.outHeight, width: ow)
     context.workspaces.with(g.channels * hp * wp) { padded in
     withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
         padImage(image, g, into: padded)
-        var r = 0
-        for ch in 0..<g.channels {
-            for i in 0..<kh {
-                for j in 0..<kw {
-                    offsets[r] = (ch * hp + i) * wp + j
-                    r += 1
-                }
-            }
-        }
+        fillTapOffsets(g, into: offsets.baseAddress!)
         var i = 0
         while i < m {
             let rows = min(DirectConvolutionTiles.rows, m - i), a = packedA.block(row: i, pc: 0, kc: k)

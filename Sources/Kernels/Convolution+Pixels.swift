@@ -15,15 +15,7 @@ func convolvePixels(_ tile: DirectConvolutionTiles.Pixels, blocks: UnsafePointer
     let p = g.padding, s = g.stride, hp = g.height + 2 * p, wp = g.width + 2 * p, oh = g.outHeight, ow = g.outWidth
     func run(_ source: UnsafePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { offsets in
-            var r = 0
-            for ch in 0..<g.channels {
-                for i in 0..<g.kernelHeight {
-                    for j in 0..<g.kernelWidth {
-                        offsets[r] = (ch * hp + i) * wp + j
-                        r += 1
-                    }
-                }
-            }
+            fillTapOffsets(g, into: offsets.baseAddress!)
             for block in 0..<(m / channels) {
                 let w = blocks + block * k * channels, bias = rowBias.map { $0 + block * channels }
                 let out = c + block * channels * ldc

@@ -59,7 +59,7 @@ public final class MaxPool2d: Layer {
             x.withUnsafePointer { xp in
             y.withUnsafeMutablePointer { yp in
             codes.withUnsafeMutableBufferPointer { cp in
-                let codes = cp.baseAddress!
+                guard let codes = cp.baseAddress else { return }  // an empty batch: nothing to pool
                 context.forEach(planes) { plane in
                     let out = yp + plane * oh * ow
                     maxPool2x2(xp + plane * h * w, height: h, width: w, rectifying: fusesReLU, into: out,
@@ -104,7 +104,7 @@ public final class MaxPool2d: Layer {
                 dY.withUnsafePointer { dyp in
                 codes.withUnsafeBufferPointer { cp in
                 dX.withUnsafeMutablePointer { dxp in
-                    let codes = cp.baseAddress!
+                    guard let codes = cp.baseAddress else { return }  // an empty batch
                     context.forEach(planes) { plane in
                         maxPool2x2Backward(dyp + plane * oh * ow, codes: codes + plane * oh * ow,
                                            passingWherePositive: positive.map { $0 + plane * oh * ow }, height: h, width: w,

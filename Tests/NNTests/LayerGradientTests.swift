@@ -48,6 +48,18 @@ final class LayerGradientTests: XCTestCase {
                                     0, 0, 0, 0, 0])
     }
 
+    /// An empty batch through the 2x2 path, rectifying or not: empty results of the right shapes (its
+    /// argmax codes are an empty array, whose buffer need not have an address).
+    func testMaxPool2dEmptyBatch() {
+        for fuses in [false, true] {
+            let pool = MaxPool2d(kernelSize: 2)
+            pool.fusesReLU = fuses
+            let y = pool.forward(Tensor(shape: [0, 3, 4, 6]))
+            XCTAssertEqual(y.shape, [0, 3, 2, 3])
+            XCTAssertEqual(pool.backward(Tensor(shape: [0, 3, 2, 3]), accumulateParameterGradients: false).shape, [0, 3, 4, 6])
+        }
+    }
+
     /// Small integers (many ties, zeros, negatives) on planes wide enough for the SIMD body plus
     /// a tail (width 22 -> 11 outputs per row = 8 vector + 3 scalar), odd height.
     func tiedValues(_ shape: [Int], seed: UInt64) -> Tensor {
